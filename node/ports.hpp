@@ -1,0 +1,52 @@
+#pragma once
+// The ports between a protocol core and its driver. The simulator and the daemon are two drivers
+// of one core: they hand it datagrams and timer ticks, each carrying `now`, and the core answers
+// through these small interfaces. Nothing here reads a clock, sleeps or opens a socket.
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "common/bytes.hpp"
+#include "common/endpoint.hpp"
+#include "common/time.hpp"
+
+namespace elmo {
+
+// A node id: the 160-bit id the node has in the DHT (OpenDHT's InfoHash bytes).
+using NodeId = std::array<std::uint8_t, 20>;
+
+// Outgoing datagrams. The driver sends them from the node's one UDP address, the same address
+// the DHT uses, so that every routing-table neighbour can be reached where the DHT knows it.
+class DatagramPort {
+public:
+    virtual ~DatagramPort() = default;
+    virtual void send(const Endpoint& to, ByteView datagram) = 0;
+};
+
+struct Neighbour {
+    NodeId id{};
+    Endpoint endpoint;
+    friend bool operator==(const Neighbour&, const Neighbour&) = default;
+};
+
+// The overlay: the node's current neighbours. With the real DHT, the good nodes of the routing
+// table; with the simulator's idealised overlay, k-buckets computed over the live set. The core
+// cannot tell which. The list is ordered by id so that no result depends on hash-map order.
+class OverlayPort {
+public:
+    virtual ~OverlayPort() = default;
+    virtual std::vector<Neighbour> neighbours() const = 0;
+};
+
+// A protocol core as its driver sees it. The driver calls on_datagram for every elmo datagram
+// that arrives at the node's address and on_timer when the wake-up the core last reported is due;
+// both return the next wake-up (TimePoint::max() for none).
+class ProtocolCore {
+public:
+    virtual ~ProtocolCore() = default;
+    virtual TimePoint on_start(TimePoint now) = 0;
+    virtual TimePoint on_datagram(TimePoint now, const Endpoint& from, ByteView datagram) = 0;
+    virtual TimePoint on_timer(TimePoint now) = 0;
+};
+
+}  // namespace elmo
