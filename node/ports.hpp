@@ -8,12 +8,10 @@
 
 #include "common/bytes.hpp"
 #include "common/endpoint.hpp"
+#include "common/node_id.hpp"
 #include "common/time.hpp"
 
 namespace elmo {
-
-// A node id: the 160-bit id the node has in the DHT (OpenDHT's InfoHash bytes).
-using NodeId = std::array<std::uint8_t, 20>;
 
 // Outgoing datagrams. The driver sends them from the node's one UDP address, the same address
 // the DHT uses, so that every routing-table neighbour can be reached where the DHT knows it.

@@ -6,7 +6,10 @@
 #include <string_view>
 #include <variant>
 
+#include "wire/msg_client.hpp"
+#include "wire/msg_mailbox.hpp"
 #include "wire/msg_probe.hpp"
+#include "wire/msg_walk.hpp"
 
 namespace elmo::wire {
 
@@ -14,7 +17,11 @@ template <class... Ts>
 struct TypeList {};
 
 // -------- one line per message --------
-using MessageTypes = TypeList<Ping, Pong, EventPush>;
+using MessageTypes = TypeList<Ping, Pong, EventPush,                           //
+                              WalkStep, WalkResult,                              //
+                              AdoptRequest, AdoptReply, RegisterRequest, RegisterReply,
+                              TopicEvaporated,                                   //
+                              ClientHello, Subscribe, SubscribeResult, Unsubscribe, MailboxLost>;
 // --------------------------------------
 
 namespace detail {
