@@ -43,6 +43,14 @@ struct FieldCounter {
 template <class T>
 concept Described = requires(T& t, detail::FieldCounter& c) { T::describe(t, c); };
 
+// A type with its own msgpack codec (e.g. a Bloom filter) joins the field codec by specialising
+// FieldAdapter<T> with `static void pack(Packer&, const T&)` and
+// `static std::optional<DecodeError> read(const msgpack::object&, T&, const char* name)`.
+template <class T>
+struct FieldAdapter;
+template <class T>
+concept Adapted = requires { FieldAdapter<T>::pack; };
+
 template <class T>
 struct is_std_array_u8 : std::false_type {};
 template <std::size_t N>
@@ -88,6 +96,8 @@ void pack_value(Packer& pk, const T& v) {
     } else if constexpr (is_optional<T>::value) {
         if (v) pack_value(pk, *v);
         else pk.pack_nil();
+    } else if constexpr (Adapted<T>) {
+        FieldAdapter<T>::pack(pk, v);
     } else if constexpr (Described<T>) {
         detail::FieldCounter c;
         T::describe(v, c);
@@ -190,6 +200,8 @@ std::optional<DecodeError> read_value(const msgpack::object& o, T& out, const ch
             out.emplace();
             if (auto e = read_value(o, *out, name, max)) return e;
         }
+    } else if constexpr (Adapted<T>) {
+        return FieldAdapter<T>::read(o, out, name);
     } else if constexpr (Described<T>) {
         if (o.type != object_type::ARRAY) return wrong_type(name);
         FieldReader r{o.via.array, 0, std::nullopt};

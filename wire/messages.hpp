@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "wire/msg_client.hpp"
+#include "wire/msg_hint.hpp"
 #include "wire/msg_mailbox.hpp"
 #include "wire/msg_probe.hpp"
 #include "wire/msg_walk.hpp"
@@ -17,7 +18,7 @@ template <class... Ts>
 struct TypeList {};
 
 // -------- one line per message --------
-using MessageTypes = TypeList<Ping, Pong, EventPush,                           //
+using MessageTypes = TypeList<Ping, Pong, EventPush, HintUpdate,               //
                               WalkStep, WalkResult,                              //
                               AdoptRequest, AdoptReply, RegisterRequest, RegisterReply,
                               TopicEvaporated,                                   //

@@ -3,6 +3,7 @@
 // knows it at, shared by elmo and OpenDHT).
 #include <optional>
 
+#include "common/bytes.hpp"
 #include "common/endpoint.hpp"
 #include "common/node_id.hpp"
 #include "wire/decode_error.hpp"

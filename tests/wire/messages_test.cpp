@@ -19,6 +19,12 @@ T sample();
 template <> Ping sample() { return {9}; }
 template <> Pong sample() { return {10}; }
 template <> EventPush sample() { return {test::sample_event()}; }
+template <> HintUpdate sample() {
+    bloom::AttenuatedBloomFilter f(2);
+    f.insert(0, "higgs");
+    f.insert(2, "boson");
+    return {3, 360, 1, f};
+}
 template <> WalkStep sample() {
     WalkStep w;
     w.walk_id = 77;
@@ -137,6 +143,36 @@ TEST(WireMessages, BadEndpointRefused) {
     auto r = decode(encode(s));
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, DecodeErrorCode::invalid_value);
+}
+
+TEST(WireMessages, EmptyHintAndBadFilterInsideAHint) {
+    HintUpdate h = sample<HintUpdate>();
+    h.topics.reset();
+    auto r = decode(encode(h));
+    ASSERT_TRUE(r.ok());
+    EXPECT_FALSE(std::get<HintUpdate>(*r).topics.has_value());
+    // A filter whose bit array is one byte short, inside an otherwise valid hint.
+    auto bytes = test::raw_datagram([](Packer& pk) {
+        pk.pack_array(3);
+        pk.pack(protocol_version);
+        pk.pack(HintUpdate::type_id);
+        pk.pack_array(4);
+        pk.pack(1);
+        pk.pack(360);
+        pk.pack(0);
+        pk.pack_array(2);
+        pk.pack(0);
+        pk.pack_array(1);
+        pk.pack_array(3);
+        pk.pack(64);
+        pk.pack(4);
+        pk.pack_bin(7);
+        pk.pack_bin_body("\0\0\0\0\0\0\0", 7);
+    });
+    r = decode(bytes);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, DecodeErrorCode::invalid_value);
+    EXPECT_STREQ(r.error().what, "bit_bytes_length");
 }
 
 TEST(WireMessages, EndpointConversionRoundTrips) {

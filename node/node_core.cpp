@@ -1,0 +1,205 @@
+#include "node/node_core.hpp"
+
+#include <algorithm>
+
+namespace elmo {
+
+namespace {
+// How long a copy of the overlay's neighbour list is used before asking the overlay again.
+constexpr Duration neighbours_refresh = std::chrono::seconds(5);
+}  // namespace
+
+NodeCore::NodeCore(NodeCoreConfig config, DatagramPort& datagrams, OverlayPort& overlay,
+                   ClientPort& clients)
+    : config_(std::move(config)),
+      datagrams_(datagrams),
+      overlay_(overlay),
+      clients_(clients),
+      rng_(config_.seed),
+      mailbox_(config_.mailbox),
+      hints_(config_.params.hint_radius, config_.params.hint_bits, config_.params.hint_hashes,
+             config_.params.hint_merge_fanout),
+      known_(config_.params.known_topics_max, config_.params.known_mailboxes_per_topic,
+             config_.params.known_mailbox_ttl) {}
+
+TimePoint NodeCore::on_start(TimePoint now) {
+    // Spread periodic work so that nodes started together do not send in lockstep.
+    auto jitter = [&](Duration period) {
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(period).count();
+        return std::chrono::milliseconds(
+            std::uniform_int_distribution<std::int64_t>(0, std::max<std::int64_t>(ms, 1) - 1)(rng_));
+    };
+    schedule(now + jitter(config_.params.hint_refresh), TimerKind::hint_refresh);
+    schedule(now + jitter(config_.params.mailbox_ping_period), TimerKind::ping_round);
+    return next_wakeup();
+}
+
+TimePoint NodeCore::next_wakeup() const {
+    TimePoint t = timers_.empty() ? TimePoint::max() : timers_.top().when;
+    return std::min(t, mailbox_.next_wakeup());
+}
+
+void NodeCore::schedule(TimePoint when, TimerKind kind, std::uint64_t key) {
+    timers_.push(Timer{when, timer_seq_++, kind, key});
+}
+
+void NodeCore::send(const Endpoint& to, const wire::Message& m) {
+    Bytes bytes = wire::encode(m);
+    ++stats_.datagrams_out;
+    stats_.bytes_out += bytes.size();
+    if (std::holds_alternative<wire::HintUpdate>(m)) {
+        ++stats_.hints_sent;
+        stats_.hint_bytes_out += bytes.size();
+    }
+    datagrams_.send(to, bytes);
+}
+
+void NodeCore::send_to_client(ClientHandle c, const wire::Message& m) {
+    Bytes bytes = wire::encode(m);
+    ++stats_.client_frames_out;
+    clients_.send_to_client(c, bytes);
+}
+
+const std::vector<Neighbour>& NodeCore::neighbours(TimePoint now) {
+    if (!neighbours_valid_ || now - neighbours_refreshed_ >= neighbours_refresh) {
+        neighbours_ = overlay_.neighbours();
+        std::erase_if(neighbours_, [&](const Neighbour& n) { return n.id == config_.id; });
+        endpoint_to_id_.clear();
+        for (const auto& n : neighbours_) endpoint_to_id_[n.endpoint] = n.id;
+        neighbours_refreshed_ = now;
+        neighbours_valid_ = true;
+    }
+    return neighbours_;
+}
+
+std::optional<NodeId> NodeCore::neighbour_id(const Endpoint& from, TimePoint now) {
+    neighbours(now);
+    auto it = endpoint_to_id_.find(from);
+    if (it == endpoint_to_id_.end()) return std::nullopt;
+    return it->second;
+}
+
+TimePoint NodeCore::on_datagram(TimePoint now, const Endpoint& from, ByteView datagram) {
+    ++stats_.datagrams_in;
+    stats_.bytes_in += datagram.size();
+    auto decoded = wire::decode(datagram);
+    if (!decoded.ok()) {
+        ++stats_.decode_errors[static_cast<std::size_t>(decoded.error().code)];
+        return next_wakeup();
+    }
+    if (mailbox_.state(now) != mailbox::MailboxState::inactive)
+        mailbox_.note_message(now, datagram.size());
+    handle(now, from, *decoded);
+    mailbox_housekeeping(now);
+    return next_wakeup();
+}
+
+void NodeCore::handle(TimePoint now, const Endpoint& from, const wire::Message& m) {
+    std::visit(
+        [&](const auto& msg) {
+            using T = std::decay_t<decltype(msg)>;
+            if constexpr (std::is_same_v<T, wire::Ping>) {
+                send(from, wire::Pong{msg.nonce});
+            } else if constexpr (std::is_same_v<T, wire::Pong>) {
+                on_pong(from, msg);
+            } else if constexpr (std::is_same_v<T, wire::HintUpdate>) {
+                if (auto id = neighbour_id(from, now)) hints_.receive(*id, msg, now);
+                else ++stats_.hints_from_strangers;
+            } else if constexpr (std::is_same_v<T, wire::WalkStep>) {
+                on_walk_step(now, from, msg);
+            } else if constexpr (std::is_same_v<T, wire::WalkResult>) {
+                on_walk_result(now, msg);
+            } else if constexpr (std::is_same_v<T, wire::AdoptRequest>) {
+                on_adopt_request(now, from, msg);
+            } else if constexpr (std::is_same_v<T, wire::AdoptReply>) {
+                on_adopt_reply(now, msg.request_id, msg);
+            } else if constexpr (std::is_same_v<T, wire::RegisterRequest>) {
+                on_register_request(now, from, msg);
+            } else if constexpr (std::is_same_v<T, wire::RegisterReply>) {
+                on_register_reply(now, msg.request_id, msg);
+            } else if constexpr (std::is_same_v<T, wire::TopicEvaporated>) {
+                on_topic_evaporated(now, from, msg);
+            } else {
+                ++stats_.unexpected_messages;  // client messages do not come by datagram
+            }
+        },
+        m);
+}
+
+TimePoint NodeCore::on_timer(TimePoint now) {
+    while (!timers_.empty() && timers_.top().when <= now) {
+        Timer t = timers_.top();
+        timers_.pop();
+        switch (t.kind) {
+            case TimerKind::hint_refresh:
+                send_hints(now);
+                schedule(now + config_.params.hint_refresh, TimerKind::hint_refresh);
+                break;
+            case TimerKind::hint_send:
+                hint_send_scheduled_ = false;
+                send_hints(now);
+                break;
+            case TimerKind::lookup_deadline: {
+                // key indexes nothing: lookups are checked by their own deadlines.
+                std::vector<std::string> due;
+                for (auto& [topic, l] : lookups_)
+                    if (l.deadline <= now) due.push_back(topic);
+                for (auto& topic : due) on_lookup_deadline(now, topic);
+                break;
+            }
+            case TimerKind::request_timeout: on_request_timeout(now, t.key); break;
+            case TimerKind::ping_round:
+                ping_round(now);
+                schedule(now + config_.params.mailbox_ping_period, TimerKind::ping_round);
+                break;
+        }
+    }
+    mailbox_housekeeping(now);
+    return next_wakeup();
+}
+
+bool NodeCore::room_for_topics(TimePoint now) const {
+    return mailbox_.state(now) != mailbox::MailboxState::full;
+}
+
+void NodeCore::send_hints(TimePoint now) {
+    hints_.expire(now);
+    advertised_topics_ = mailbox_.topics();
+    bool recruiting = mailbox_.state(now) == mailbox::MailboxState::recruiting;
+    auto hint = hints_.advertise(advertised_topics_, recruiting, config_.id, ++hint_seq_,
+                                 config_.params.hint_expiry, now);
+    wire::Message m{std::move(hint)};
+    for (const auto& n : neighbours(now)) send(n.endpoint, m);
+    last_hint_sent_ = now;
+}
+
+void NodeCore::topics_changed(TimePoint now) {
+    if (mailbox_.topics() == advertised_topics_ || hint_send_scheduled_) return;
+    TimePoint at = std::max(now, last_hint_sent_ + config_.params.hint_min_interval);
+    schedule(at, TimerKind::hint_send);
+    hint_send_scheduled_ = true;
+}
+
+void NodeCore::mailbox_housekeeping(TimePoint now) {
+    if (mailbox_.next_wakeup() > now) return;
+    mailbox_.expire(now);
+    auto gone = mailbox_.evaporate_idle(now);
+    for (const auto& e : gone) {
+        wire::TopicEvaporated notice;
+        notice.topic = e.topic;
+        for (const auto& l : e.links)
+            if (notice.successors.size() < wire::max_mailboxes_listed)
+                notice.successors.push_back(wire::NodeAddr::from(l.id, l.endpoint));
+        std::set<Endpoint> told;
+        auto tell = [&](const Endpoint& to) {
+            if (!told.insert(to).second) return;
+            if (to == config_.endpoint) on_topic_evaporated(now, to, notice);  // our own clients
+            else send(to, notice);
+        };
+        for (const auto& c : e.clients) tell(c.home);
+        for (const auto& l : e.links) tell(l.endpoint);
+    }
+    if (!gone.empty()) topics_changed(now);
+}
+
+}  // namespace elmo

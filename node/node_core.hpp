@@ -1,0 +1,187 @@
+#pragma once
+// The elmo node core: a sans-IO state machine (DESIGN 2.1-2.3, 2.5). It serves clients as their
+// home node, keeps per-neighbour hints, runs biased random walks, elects mailboxes and holds the
+// mailbox role. Inputs carry `now`; each returns the next wake-up; output goes through the ports.
+// The simulator and the daemon drive the same class.
+#include <cstdint>
+#include <map>
+#include <queue>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "mailbox/mailbox.hpp"
+#include "node/client_port.hpp"
+#include "node/hint_table.hpp"
+#include "node/known_mailboxes.hpp"
+#include "node/node_stats.hpp"
+#include "node/params.hpp"
+#include "node/ports.hpp"
+#include "wire/codec.hpp"
+
+namespace elmo {
+
+struct NodeCoreConfig {
+    NodeParams params;
+    mailbox::MailboxParams mailbox;
+    NodeId id{};
+    Endpoint endpoint;      // where other nodes reach this one (the DHT's address)
+    std::uint64_t seed = 1;
+};
+
+class NodeCore final : public ProtocolCore {
+public:
+    NodeCore(NodeCoreConfig config, DatagramPort& datagrams, OverlayPort& overlay,
+             ClientPort& clients);
+
+    // ProtocolCore
+    TimePoint on_start(TimePoint now) override;
+    TimePoint on_datagram(TimePoint now, const Endpoint& from, ByteView datagram) override;
+    TimePoint on_timer(TimePoint now) override;
+
+    // Client connections (this node as their home node).
+    TimePoint on_client_connected(TimePoint now, ClientHandle client);
+    TimePoint on_client_frame(TimePoint now, ClientHandle client, ByteView frame);
+    TimePoint on_client_disconnected(TimePoint now, ClientHandle client);
+
+    // Inspection.
+    const NodeId& id() const { return config_.id; }
+    const Endpoint& endpoint() const { return config_.endpoint; }
+    const mailbox::Mailbox& mailbox() const { return mailbox_; }
+    const NodeStats& stats() const { return stats_; }
+    const NodeParams& params() const { return config_.params; }
+    const HintTable& hints() const { return hints_; }
+    TimePoint next_wakeup() const;
+    wire::NodeAddr self_addr() const { return wire::NodeAddr::from(config_.id, config_.endpoint); }
+
+private:
+    enum class TimerKind : std::uint8_t { hint_refresh, hint_send, lookup_deadline, request_timeout,
+                                          ping_round };
+    struct Timer {
+        TimePoint when;
+        std::uint64_t seq;
+        TimerKind kind;
+        std::uint64_t key;
+        bool operator>(const Timer& o) const {
+            return when != o.when ? when > o.when : seq > o.seq;
+        }
+    };
+
+    // A client's subscribe request being served by this home node.
+    struct PendingSub {
+        ClientHandle client = 0;
+        std::uint64_t client_request = 0;
+        std::string topic;
+        std::vector<wire::NodeAddr> candidates;  // to try, in order
+        std::set<NodeId> tried;
+        int lookups = 0;
+    };
+    // A search for the mailboxes of one topic.
+    struct Lookup {
+        std::set<std::uint64_t> walks;           // outstanding walk ids
+        TimePoint deadline;
+        std::vector<std::uint64_t> waiting;      // PendingSub ids
+        std::vector<wire::NodeAddr> hits;
+        std::vector<wire::NodeAddr> recruits;
+        std::set<NodeId> adopt_tried;
+        bool electing = false;                   // walks over, adoption under way
+    };
+    enum class RequestKind : std::uint8_t { register_client, adopt };
+    struct Request {
+        RequestKind kind{};
+        std::uint64_t sub = 0;       // register_client: the PendingSub
+        std::string topic;           // adopt: the lookup's topic
+        wire::NodeAddr target;
+    };
+    struct Session {
+        Bytes client_id;
+        std::set<std::pair<std::string, NodeId>> registrations;  // (topic, mailbox)
+    };
+    struct Watched {
+        Endpoint endpoint;
+        int misses = 0;
+        bool awaiting = false;
+        std::uint64_t nonce = 0;
+        std::set<std::pair<ClientHandle, std::string>> users;
+    };
+
+    // ---- node_core.cpp: plumbing, timers, hints ----
+    void schedule(TimePoint when, TimerKind kind, std::uint64_t key = 0);
+    void send(const Endpoint& to, const wire::Message& m);
+    void send_to_client(ClientHandle c, const wire::Message& m);
+    const std::vector<Neighbour>& neighbours(TimePoint now);
+    std::optional<NodeId> neighbour_id(const Endpoint& from, TimePoint now);
+    void send_hints(TimePoint now);
+    void topics_changed(TimePoint now);
+    void handle(TimePoint now, const Endpoint& from, const wire::Message& m);
+    void mailbox_housekeeping(TimePoint now);
+    bool room_for_topics(TimePoint now) const;
+    std::uint64_t fresh_id() { return rng_(); }
+
+    // ---- node_walks.cpp: lookups, walks, election ----
+    void start_lookup(TimePoint now, const std::string& topic, std::uint64_t sub);
+    void launch_walks(TimePoint now, const std::string& topic, Lookup& lookup);
+    void on_walk_step(TimePoint now, const Endpoint& from, wire::WalkStep step);
+    void forward_walk(TimePoint now, wire::WalkStep step, const NodeId& previous);
+    void on_walk_result(TimePoint now, const wire::WalkResult& result);
+    void on_lookup_deadline(TimePoint now, const std::string& topic);
+    void finish_walks(TimePoint now, const std::string& topic);
+    void try_adopt(TimePoint now, const std::string& topic);
+    void on_adopt_reply(TimePoint now, std::uint64_t request_id, const wire::AdoptReply& r);
+    void resolve_lookup(TimePoint now, const std::string& topic,
+                        const std::vector<wire::NodeAddr>& mailboxes);
+
+    // ---- node_home.cpp: client sessions, registrations, liveness ----
+    void on_subscribe(TimePoint now, ClientHandle c, const wire::Subscribe& s);
+    void on_unsubscribe(TimePoint now, ClientHandle c, const wire::Unsubscribe& u);
+    void try_next_candidate(TimePoint now, std::uint64_t sub_id);
+    void on_register_reply(TimePoint now, std::uint64_t request_id, const wire::RegisterReply& r);
+    void on_request_timeout(TimePoint now, std::uint64_t request_id);
+    void complete_sub(TimePoint now, std::uint64_t sub_id, const wire::NodeAddr& mailbox,
+                      std::uint32_t lifetime_s, std::vector<wire::NodeAddr> others);
+    void fail_sub(std::uint64_t sub_id);
+    void watch(const wire::NodeAddr& mailbox, ClientHandle c, const std::string& topic);
+    void ping_round(TimePoint now);
+    void on_pong(const Endpoint& from, const wire::Pong& p);
+    void mailbox_gone(TimePoint now, const NodeId& mailbox, const std::string* only_topic,
+                      const std::vector<wire::NodeAddr>& successors);
+
+    // ---- node_mailbox_side.cpp: this node as a mailbox ----
+    void on_register_request(TimePoint now, const Endpoint& from, const wire::RegisterRequest& r);
+    void on_adopt_request(TimePoint now, const Endpoint& from, const wire::AdoptRequest& r);
+    void on_topic_evaporated(TimePoint now, const Endpoint& from, const wire::TopicEvaporated& e);
+    wire::RegisterReply register_locally(TimePoint now, const Endpoint& home,
+                                         const wire::RegisterRequest& r);
+
+    NodeCoreConfig config_;
+    DatagramPort& datagrams_;
+    OverlayPort& overlay_;
+    ClientPort& clients_;
+    std::mt19937_64 rng_;
+    mailbox::Mailbox mailbox_;
+    HintTable hints_;
+    KnownMailboxes known_;
+    NodeStats stats_;
+
+    std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
+    std::uint64_t timer_seq_ = 0;
+
+    std::vector<Neighbour> neighbours_;
+    std::map<Endpoint, NodeId> endpoint_to_id_;
+    TimePoint neighbours_refreshed_{};
+    bool neighbours_valid_ = false;
+
+    std::uint64_t hint_seq_ = 0;
+    TimePoint last_hint_sent_{};
+    bool hint_send_scheduled_ = false;
+    std::vector<std::string> advertised_topics_;
+
+    std::map<std::string, Lookup> lookups_;
+    std::map<std::uint64_t, PendingSub> subs_;
+    std::map<std::uint64_t, Request> requests_;
+    std::map<ClientHandle, Session> sessions_;
+    std::map<NodeId, Watched> watched_;
+};
+
+}  // namespace elmo

@@ -1,0 +1,269 @@
+// This node as the home node of its clients: sessions, subscriptions and registrations made on
+// their behalf, and the liveness of the mailboxes they are registered with (DESIGN 2.5).
+#include <algorithm>
+
+#include "node/node_core.hpp"
+
+namespace elmo {
+
+TimePoint NodeCore::on_client_connected(TimePoint now, ClientHandle client) {
+    if (sessions_.size() >= config_.params.max_clients) {
+        ++stats_.clients_refused;
+        clients_.close_client(client);
+        return next_wakeup();
+    }
+    sessions_[client];
+    ++stats_.clients_connected;
+    (void)now;
+    return next_wakeup();
+}
+
+TimePoint NodeCore::on_client_disconnected(TimePoint now, ClientHandle client) {
+    auto it = sessions_.find(client);
+    if (it == sessions_.end()) return next_wakeup();
+    for (const auto& [topic, mailbox] : it->second.registrations) {
+        auto w = watched_.find(mailbox);
+        if (w == watched_.end()) continue;
+        w->second.users.erase({client, topic});
+        if (w->second.users.empty()) watched_.erase(w);
+    }
+    sessions_.erase(it);
+    // Requests in flight for this client complete into nothing (their sub is dropped).
+    std::erase_if(subs_, [&](const auto& kv) { return kv.second.client == client; });
+    return on_timer(now);
+}
+
+TimePoint NodeCore::on_client_frame(TimePoint now, ClientHandle client, ByteView frame) {
+    ++stats_.client_frames_in;
+    auto s = sessions_.find(client);
+    auto decoded = wire::decode(frame);
+    if (s == sessions_.end() || !decoded.ok()) {
+        // A client connection with bad bytes is answered by closing it.
+        if (!decoded.ok()) ++stats_.decode_errors[static_cast<std::size_t>(decoded.error().code)];
+        clients_.close_client(client);
+        return next_wakeup();
+    }
+    std::visit(
+        [&](const auto& msg) {
+            using T = std::decay_t<decltype(msg)>;
+            if constexpr (std::is_same_v<T, wire::ClientHello>) {
+                s->second.client_id = msg.client_id;
+            } else if constexpr (std::is_same_v<T, wire::Subscribe>) {
+                on_subscribe(now, client, msg);
+            } else if constexpr (std::is_same_v<T, wire::Unsubscribe>) {
+                on_unsubscribe(now, client, msg);
+            } else if constexpr (std::is_same_v<T, wire::Ping>) {
+                send_to_client(client, wire::Pong{msg.nonce});
+            } else {
+                ++stats_.unexpected_messages;
+            }
+        },
+        *decoded);
+    mailbox_housekeeping(now);
+    return next_wakeup();
+}
+
+void NodeCore::on_subscribe(TimePoint now, ClientHandle c, const wire::Subscribe& s) {
+    ++stats_.subscribe_requests;
+    if (!wire::valid_topic(s.topic) || sessions_[c].client_id.empty()) {
+        send_to_client(c, wire::SubscribeResult{s.request_id, s.topic,
+                                                wire::SubscribeStatus::failed, {}, 0, {}});
+        return;
+    }
+    std::uint64_t sub_id = fresh_id();
+    PendingSub& sub = subs_[sub_id];
+    sub.client = c;
+    sub.client_request = s.request_id;
+    sub.topic = s.topic;
+    // The client's own mailboxes first (a renewal), then what this node knows.
+    sub.candidates = s.preferred;
+    if (mailbox_.holds(s.topic)) sub.candidates.push_back(self_addr());
+    for (const auto& m : known_.get(s.topic, now)) sub.candidates.push_back(m);
+    try_next_candidate(now, sub_id);
+}
+
+void NodeCore::on_unsubscribe(TimePoint now, ClientHandle c, const wire::Unsubscribe& u) {
+    auto s = sessions_.find(c);
+    if (s == sessions_.end()) return;
+    for (const auto& m : u.mailboxes) {
+        s->second.registrations.erase({u.topic, m.id});
+        auto w = watched_.find(m.id);
+        if (w != watched_.end()) {
+            w->second.users.erase({c, u.topic});
+            if (w->second.users.empty()) watched_.erase(w);
+        }
+        if (m.id == config_.id) mailbox_.unregister_client(u.topic, s->second.client_id, now);
+        // Remote registrations lapse on their own (no renewal); no message needed.
+    }
+}
+
+void NodeCore::try_next_candidate(TimePoint now, std::uint64_t sub_id) {
+    auto it = subs_.find(sub_id);
+    if (it == subs_.end()) return;
+    PendingSub& sub = it->second;
+    while (!sub.candidates.empty()) {
+        wire::NodeAddr target = sub.candidates.front();
+        sub.candidates.erase(sub.candidates.begin());
+        if (!sub.tried.insert(target.id).second) continue;
+        Bytes client_id = sessions_[sub.client].client_id;
+        wire::RegisterRequest rq{fresh_id(), sub.topic, client_id};
+        if (target.id == config_.id) {
+            auto reply = register_locally(now, config_.endpoint, rq);
+            requests_[rq.request_id] = Request{RequestKind::register_client, sub_id, {}, target};
+            on_register_reply(now, rq.request_id, reply);
+            return;
+        }
+        requests_[rq.request_id] = Request{RequestKind::register_client, sub_id, {}, target};
+        schedule(now + config_.params.request_timeout, TimerKind::request_timeout, rq.request_id);
+        send(target.endpoint.to_endpoint(), rq);
+        return;
+    }
+    // Nothing left to try: look the topic up (at most twice per request), else give up.
+    if (sub.lookups < 2) {
+        ++sub.lookups;
+        start_lookup(now, sub.topic, sub_id);
+        return;
+    }
+    fail_sub(sub_id);
+}
+
+void NodeCore::on_register_reply(TimePoint now, std::uint64_t request_id,
+                                 const wire::RegisterReply& r) {
+    auto rq = requests_.find(request_id);
+    if (rq == requests_.end() || rq->second.kind != RequestKind::register_client) {
+        ++stats_.unexpected_messages;
+        return;
+    }
+    Request req = rq->second;
+    requests_.erase(rq);
+    for (const auto& o : r.other_mailboxes) known_.learn(r.topic, o, now);
+    switch (r.status) {
+        case wire::RegisterStatus::registered:
+        case wire::RegisterStatus::renewed:
+            ++stats_.registrations_ok;
+            known_.learn(r.topic, req.target, now);
+            complete_sub(now, req.sub, req.target, r.lifetime_s, r.other_mailboxes);
+            return;
+        case wire::RegisterStatus::refused_full:
+            ++stats_.registrations_refused;
+            break;
+        case wire::RegisterStatus::not_held:
+            ++stats_.registrations_refused;
+            known_.forget(r.topic, req.target.id);
+            break;
+    }
+    auto s = subs_.find(req.sub);
+    if (s != subs_.end())
+        for (const auto& o : r.other_mailboxes)
+            if (!s->second.tried.contains(o.id)) s->second.candidates.push_back(o);
+    try_next_candidate(now, req.sub);
+}
+
+void NodeCore::on_request_timeout(TimePoint now, std::uint64_t request_id) {
+    auto rq = requests_.find(request_id);
+    if (rq == requests_.end()) return;  // answered in time
+    Request req = rq->second;
+    requests_.erase(rq);
+    ++stats_.registration_timeouts;
+    if (req.kind == RequestKind::adopt) {
+        try_adopt(now, req.topic);
+        return;
+    }
+    auto s = subs_.find(req.sub);
+    if (s != subs_.end()) known_.forget(s->second.topic, req.target.id);
+    try_next_candidate(now, req.sub);
+}
+
+void NodeCore::complete_sub(TimePoint now, std::uint64_t sub_id, const wire::NodeAddr& mailbox,
+                            std::uint32_t lifetime_s, std::vector<wire::NodeAddr> others) {
+    (void)now;
+    auto it = subs_.find(sub_id);
+    if (it == subs_.end()) return;
+    PendingSub sub = std::move(it->second);
+    subs_.erase(it);
+    std::erase_if(others, [&](const wire::NodeAddr& o) { return o.id == mailbox.id; });
+    if (others.size() > wire::max_mailboxes_listed) others.resize(wire::max_mailboxes_listed);
+    auto s = sessions_.find(sub.client);
+    if (s == sessions_.end()) return;
+    s->second.registrations.insert({sub.topic, mailbox.id});
+    if (mailbox.id != config_.id) watch(mailbox, sub.client, sub.topic);
+    send_to_client(sub.client,
+                   wire::SubscribeResult{sub.client_request, sub.topic,
+                                         wire::SubscribeStatus::registered, mailbox, lifetime_s,
+                                         std::move(others)});
+}
+
+void NodeCore::fail_sub(std::uint64_t sub_id) {
+    auto it = subs_.find(sub_id);
+    if (it == subs_.end()) return;
+    ++stats_.subscriptions_failed;
+    send_to_client(it->second.client,
+                   wire::SubscribeResult{it->second.client_request, it->second.topic,
+                                         wire::SubscribeStatus::failed, {}, 0, {}});
+    subs_.erase(it);
+}
+
+void NodeCore::watch(const wire::NodeAddr& mailbox, ClientHandle c, const std::string& topic) {
+    Watched& w = watched_[mailbox.id];
+    w.endpoint = mailbox.endpoint.to_endpoint();
+    w.users.insert({c, topic});
+}
+
+// Every period, each watched mailbox gets one ping; `mailbox_ping_misses` rounds in a row without
+// a pong declare it gone. One ping per mailbox, however many clients use it.
+void NodeCore::ping_round(TimePoint now) {
+    std::vector<NodeId> dead;
+    for (auto& [id, w] : watched_) {
+        if (w.awaiting && ++w.misses >= config_.params.mailbox_ping_misses) {
+            dead.push_back(id);
+            continue;
+        }
+        w.awaiting = true;
+        w.nonce = fresh_id();
+        send(w.endpoint, wire::Ping{w.nonce});
+    }
+    for (const auto& id : dead) {
+        ++stats_.mailboxes_lost;
+        known_.forget_node(id);
+        mailbox_gone(now, id, nullptr, {});
+    }
+}
+
+void NodeCore::on_pong(const Endpoint& from, const wire::Pong& p) {
+    for (auto& [id, w] : watched_) {
+        if (w.endpoint == from && w.awaiting && w.nonce == p.nonce) {
+            w.awaiting = false;
+            w.misses = 0;
+            return;
+        }
+    }
+}
+
+// A mailbox is gone for one topic (evaporated) or for all (dead): tell the clients registered
+// there, so they register elsewhere.
+void NodeCore::mailbox_gone(TimePoint now, const NodeId& mailbox, const std::string* only_topic,
+                            const std::vector<wire::NodeAddr>& successors) {
+    (void)now;
+    auto w = watched_.find(mailbox);
+    std::vector<std::pair<ClientHandle, std::string>> users;
+    if (w != watched_.end()) users.assign(w->second.users.begin(), w->second.users.end());
+    else if (mailbox == config_.id)
+        for (const auto& [c, s] : sessions_)
+            for (const auto& [topic, m] : s.registrations)
+                if (m == mailbox) users.push_back({c, topic});
+    wire::NodeAddr addr;
+    addr.id = mailbox;
+    if (w != watched_.end()) addr.endpoint = wire::WireEndpoint::from(w->second.endpoint);
+    else addr = self_addr();
+    for (const auto& [c, topic] : users) {
+        if (only_topic && topic != *only_topic) continue;
+        auto s = sessions_.find(c);
+        if (s != sessions_.end()) s->second.registrations.erase({topic, mailbox});
+        if (w != watched_.end()) w->second.users.erase({c, topic});
+        ++stats_.mailbox_lost_notices;
+        send_to_client(c, wire::MailboxLost{topic, addr, successors});
+    }
+    if (w != watched_.end() && (!only_topic || w->second.users.empty())) watched_.erase(w);
+}
+
+}  // namespace elmo

@@ -1,0 +1,85 @@
+// This node in the mailbox role: adopting topics and registering clients on request, and the
+// notices of evaporated topics it receives as a home node (DESIGN 2.3).
+#include "node/node_core.hpp"
+
+namespace elmo {
+
+wire::RegisterReply NodeCore::register_locally(TimePoint now, const Endpoint& home,
+                                               const wire::RegisterRequest& r) {
+    wire::RegisterReply reply;
+    reply.request_id = r.request_id;
+    reply.topic = r.topic;
+    reply.client_id = r.client_id;
+    auto outcome = mailbox_.register_client(r.topic, r.client_id, home, now);
+    switch (outcome.result) {
+        case mailbox::RegisterResult::registered:
+            reply.status = wire::RegisterStatus::registered;
+            break;
+        case mailbox::RegisterResult::renewed: reply.status = wire::RegisterStatus::renewed; break;
+        case mailbox::RegisterResult::refused_full:
+            reply.status = wire::RegisterStatus::refused_full;
+            break;
+        case mailbox::RegisterResult::not_held: reply.status = wire::RegisterStatus::not_held; break;
+    }
+    reply.lifetime_s = static_cast<std::uint32_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(mailbox_.params().registration_lifetime)
+            .count());
+    // Other mailboxes of the topic: linked ones, then ones this node has heard of.
+    for (const auto& l : mailbox_.links(r.topic))
+        if (reply.other_mailboxes.size() < wire::max_mailboxes_listed)
+            reply.other_mailboxes.push_back(wire::NodeAddr::from(l.id, l.endpoint));
+    for (const auto& k : known_.get(r.topic, now))
+        if (reply.other_mailboxes.size() < wire::max_mailboxes_listed && k.id != config_.id)
+            reply.other_mailboxes.push_back(k);
+    return reply;
+}
+
+void NodeCore::on_register_request(TimePoint now, const Endpoint& from,
+                                   const wire::RegisterRequest& r) {
+    send(from, register_locally(now, from, r));
+}
+
+void NodeCore::on_adopt_request(TimePoint now, const Endpoint& from, const wire::AdoptRequest& r) {
+    wire::AdoptReply reply{r.request_id, r.topic, wire::AdoptStatus::adopted};
+    if (!wire::valid_topic(r.topic)) {
+        reply.status = wire::AdoptStatus::refused_full;
+    } else {
+        switch (mailbox_.adopt_topic(r.topic, now)) {
+            case mailbox::AdoptResult::adopted:
+                reply.status = wire::AdoptStatus::adopted;
+                topics_changed(now);
+                break;
+            case mailbox::AdoptResult::already_held:
+                reply.status = wire::AdoptStatus::already_held;
+                break;
+            case mailbox::AdoptResult::refused_full:
+                reply.status = wire::AdoptStatus::refused_full;
+                break;
+        }
+    }
+    send(from, reply);
+}
+
+void NodeCore::on_topic_evaporated(TimePoint now, const Endpoint& from,
+                                   const wire::TopicEvaporated& e) {
+    // Which node sent it: a watched mailbox, or this node itself.
+    NodeId sender = config_.id;
+    if (from != config_.endpoint) {
+        bool found = false;
+        for (const auto& [id, w] : watched_)
+            if (w.endpoint == from) {
+                sender = id;
+                found = true;
+                break;
+            }
+        if (!found) {
+            ++stats_.unexpected_messages;
+            return;
+        }
+    }
+    known_.forget(e.topic, sender);
+    for (const auto& s : e.successors) known_.learn(e.topic, s, now);
+    mailbox_gone(now, sender, &e.topic, e.successors);
+}
+
+}  // namespace elmo

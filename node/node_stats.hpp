@@ -1,0 +1,50 @@
+#pragma once
+// Counters of one node core, for scenario reports and the daemon's metrics endpoint.
+#include <array>
+#include <cstdint>
+
+#include "wire/decode_error.hpp"
+
+namespace elmo {
+
+struct NodeStats {
+    // datagrams
+    std::uint64_t datagrams_in = 0;
+    std::uint64_t datagrams_out = 0;
+    std::uint64_t bytes_in = 0;
+    std::uint64_t bytes_out = 0;
+    std::uint64_t hint_bytes_out = 0;
+    std::uint64_t hints_sent = 0;
+    std::array<std::uint64_t, wire::decode_error_code_count> decode_errors{};
+    std::uint64_t unexpected_messages = 0;   // well-formed but not valid here (e.g. a stray reply)
+    std::uint64_t hints_from_strangers = 0;  // from an endpoint not in the overlay
+
+    // walks and lookups (at the origin)
+    std::uint64_t lookups_started = 0;
+    std::uint64_t lookups_found_existing = 0;  // resolved by a walk hit or a cached mailbox
+    std::uint64_t lookups_recruited = 0;       // a node with room adopted the topic
+    std::uint64_t lookups_self_elected = 0;    // the home node elected itself
+    std::uint64_t lookups_failed = 0;
+    std::uint64_t walks_started = 0;
+    std::uint64_t walks_returned = 0;
+    std::uint64_t walks_with_hit = 0;
+    std::uint64_t walk_hops_to_first_hit = 0;  // sum over walks with a hit
+    std::uint64_t walk_steps_forwarded = 0;    // hops this node relayed for others
+
+    // registrations (home side)
+    std::uint64_t subscribe_requests = 0;
+    std::uint64_t registrations_ok = 0;
+    std::uint64_t registrations_refused = 0;
+    std::uint64_t registration_timeouts = 0;
+    std::uint64_t subscriptions_failed = 0;
+    std::uint64_t mailboxes_lost = 0;          // declared dead after missed pings
+    std::uint64_t mailbox_lost_notices = 0;    // MailboxLost sent to clients
+
+    // client sessions
+    std::uint64_t clients_connected = 0;
+    std::uint64_t clients_refused = 0;
+    std::uint64_t client_frames_in = 0;
+    std::uint64_t client_frames_out = 0;
+};
+
+}  // namespace elmo

@@ -1,0 +1,245 @@
+// Lookups for the mailboxes of a topic: biased random walks (DESIGN 2.2), then adoption by a
+// node with room or election of the home node itself.
+#include <algorithm>
+
+#include "bloom/topic_hash.hpp"
+#include "node/node_core.hpp"
+#include "node/walk_policy.hpp"
+
+namespace elmo {
+
+namespace {
+void add_unique(std::vector<wire::NodeAddr>& to, const wire::NodeAddr& a, std::size_t max) {
+    if (to.size() >= max) return;
+    for (const auto& x : to)
+        if (x.id == a.id) return;
+    to.push_back(a);
+}
+}  // namespace
+
+void NodeCore::start_lookup(TimePoint now, const std::string& topic, std::uint64_t sub) {
+    auto [it, fresh] = lookups_.try_emplace(topic);
+    Lookup& lookup = it->second;
+    if (sub) lookup.waiting.push_back(sub);
+    if (!fresh) return;  // one lookup per topic serves every waiting client
+    ++stats_.lookups_started;
+    lookup.deadline = now + config_.params.lookup_timeout;
+    schedule(lookup.deadline, TimerKind::lookup_deadline);
+    launch_walks(now, topic, lookup);
+}
+
+void NodeCore::launch_walks(TimePoint now, const std::string& topic, Lookup& lookup) {
+    if (neighbours(now).empty()) {
+        finish_walks(now, topic);  // alone: nobody to ask
+        return;
+    }
+    for (int i = 0; i < config_.params.walks; ++i) {
+        wire::WalkStep step;
+        step.walk_id = fresh_id();
+        step.origin = self_addr();
+        step.topic = topic;
+        step.ttl = static_cast<std::uint8_t>(config_.params.walk_ttl);
+        step.hops = 0;
+        step.want_recruit = true;
+        step.visited.push_back(config_.id);
+        lookup.walks.insert(step.walk_id);
+        ++stats_.walks_started;
+        forward_walk(now, std::move(step), config_.id);
+    }
+}
+
+void NodeCore::forward_walk(TimePoint now, wire::WalkStep step, const NodeId& previous) {
+    const auto& nbrs = neighbours(now);
+    auto th = bloom::TopicHash::of(step.topic);
+    std::vector<WalkCandidate> cands(nbrs.size());
+    for (std::size_t i = 0; i < nbrs.size(); ++i) {
+        const NodeId& id = nbrs[i].id;
+        auto& c = cands[i];
+        c.known_mailbox = known_.knows(step.topic, id, now);
+        c.hint_level = hints_.match(id, th, now);
+        c.room_distance = hints_.room_distance(id, now);
+        c.visited = std::find(step.visited.begin(), step.visited.end(), id) != step.visited.end();
+        c.previous_hop = id == previous;
+    }
+    bool seek_room = step.want_recruit && step.hits.empty() && step.recruits.empty();
+    auto choice = choose_next_hop(cands, config_.params.hint_radius, config_.params.use_hints,
+                                  rng_, seek_room);
+    if (!choice) {
+        // No neighbour at all: the walk ends here.
+        wire::WalkResult r{step.walk_id, step.topic, step.hops, 0, step.hits, step.recruits};
+        if (step.origin.id == config_.id) on_walk_result(now, r);
+        else send(step.origin.endpoint.to_endpoint(), r);
+        return;
+    }
+    send(nbrs[choice->index].endpoint, step);
+}
+
+void NodeCore::on_walk_step(TimePoint now, const Endpoint& from, wire::WalkStep step) {
+    (void)from;
+    ++stats_.walk_steps_forwarded;
+    step.hops = static_cast<std::uint8_t>(step.hops + 1);
+    if (step.ttl > 0) step.ttl = static_cast<std::uint8_t>(step.ttl - 1);
+    const auto self = self_addr();
+    if (mailbox_.holds(step.topic)) {
+        add_unique(step.hits, self, wire::max_walk_hits);
+    } else if (step.want_recruit &&
+               mailbox_.state(now) == mailbox::MailboxState::recruiting) {
+        add_unique(step.recruits, self, wire::max_walk_hits);
+    }
+    // Mailboxes of the topic this node already knows count as found (they are checked when the
+    // origin registers with them).
+    if (config_.params.use_hints)
+        for (const auto& m : known_.get(step.topic, now))
+            add_unique(step.hits, m, wire::max_walk_hits);
+    NodeId previous = step.visited.empty() ? config_.id : step.visited.back();
+    if (step.visited.size() <= wire::max_walk_ttl) step.visited.push_back(config_.id);
+
+    if (step.ttl == 0) {
+        wire::WalkResult r;
+        r.walk_id = step.walk_id;
+        r.topic = step.topic;
+        r.hops = step.hops;
+        r.hits = std::move(step.hits);
+        r.recruits = std::move(step.recruits);
+        // The hop at which the first hit was made is not carried hop by hop; report the hops of
+        // the whole walk when a hit was made at this node, else leave it to the origin's count.
+        send(step.origin.endpoint.to_endpoint(), r);
+        return;
+    }
+    forward_walk(now, std::move(step), previous);
+}
+
+void NodeCore::on_walk_result(TimePoint now, const wire::WalkResult& result) {
+    auto it = lookups_.find(result.topic);
+    if (it == lookups_.end() || !it->second.walks.erase(result.walk_id)) {
+        ++stats_.unexpected_messages;  // late: the lookup is over
+        for (const auto& h : result.hits) known_.learn(result.topic, h, now);
+        return;
+    }
+    Lookup& lookup = it->second;
+    ++stats_.walks_returned;
+    if (!result.hits.empty()) {
+        ++stats_.walks_with_hit;
+        stats_.walk_hops_to_first_hit += result.first_hit_hop ? result.first_hit_hop : result.hops;
+    }
+    for (const auto& h : result.hits) {
+        add_unique(lookup.hits, h, wire::max_walk_hits);
+        known_.learn(result.topic, h, now);
+    }
+    for (const auto& r : result.recruits) add_unique(lookup.recruits, r, wire::max_walk_hits);
+    // The first hit is enough to serve the waiting clients; later walks only add candidates.
+    if (!lookup.hits.empty()) {
+        ++stats_.lookups_found_existing;
+        auto hits = lookup.hits;
+        resolve_lookup(now, result.topic, hits);
+        return;
+    }
+    if (lookup.walks.empty()) finish_walks(now, result.topic);
+}
+
+void NodeCore::on_lookup_deadline(TimePoint now, const std::string& topic) {
+    auto it = lookups_.find(topic);
+    if (it == lookups_.end()) return;
+    if (it->second.electing) {
+        // Adoption did not finish in time either: elect ourselves, or fail.
+        it->second.recruits.clear();
+        try_adopt(now, topic);
+        return;
+    }
+    it->second.walks.clear();  // lost walks (a hop to a dead node) are given up
+    finish_walks(now, topic);
+}
+
+void NodeCore::finish_walks(TimePoint now, const std::string& topic) {
+    auto it = lookups_.find(topic);
+    if (it == lookups_.end()) return;
+    Lookup& lookup = it->second;
+    if (!lookup.hits.empty()) {
+        ++stats_.lookups_found_existing;
+        auto hits = lookup.hits;
+        resolve_lookup(now, topic, hits);
+        return;
+    }
+    lookup.electing = true;
+    lookup.deadline = now + config_.params.lookup_timeout;
+    schedule(lookup.deadline, TimerKind::lookup_deadline);
+    try_adopt(now, topic);
+}
+
+// No mailbox of the topic was found. A recruiting mailbox met by a walk adopts it (mailboxes fill
+// up before new ones appear); else this home node elects itself if it has room; else an unvisited
+// neighbour is asked (any inactive node has room).
+void NodeCore::try_adopt(TimePoint now, const std::string& topic) {
+    auto it = lookups_.find(topic);
+    if (it == lookups_.end()) return;
+    Lookup& lookup = it->second;
+    bool self_recruiting = mailbox_.state(now) == mailbox::MailboxState::recruiting;
+    if (!self_recruiting) {
+        for (const auto& r : lookup.recruits) {
+            if (lookup.adopt_tried.contains(r.id) || r.id == config_.id) continue;
+            lookup.adopt_tried.insert(r.id);
+            std::uint64_t rid = fresh_id();
+            requests_[rid] = Request{RequestKind::adopt, 0, topic, r};
+            schedule(now + config_.params.request_timeout, TimerKind::request_timeout, rid);
+            send(r.endpoint.to_endpoint(), wire::AdoptRequest{rid, topic});
+            return;
+        }
+    }
+    if (!lookup.adopt_tried.contains(config_.id)) {
+        lookup.adopt_tried.insert(config_.id);
+        if (mailbox_.adopt_topic(topic, now) != mailbox::AdoptResult::refused_full) {
+            ++stats_.lookups_self_elected;
+            topics_changed(now);
+            resolve_lookup(now, topic, {self_addr()});
+            return;
+        }
+    }
+    for (const auto& n : neighbours(now)) {
+        if (lookup.adopt_tried.contains(n.id)) continue;
+        lookup.adopt_tried.insert(n.id);
+        std::uint64_t rid = fresh_id();
+        wire::NodeAddr target = wire::NodeAddr::from(n.id, n.endpoint);
+        requests_[rid] = Request{RequestKind::adopt, 0, topic, target};
+        schedule(now + config_.params.request_timeout, TimerKind::request_timeout, rid);
+        send(n.endpoint, wire::AdoptRequest{rid, topic});
+        return;
+    }
+    ++stats_.lookups_failed;
+    resolve_lookup(now, topic, {});
+}
+
+void NodeCore::on_adopt_reply(TimePoint now, std::uint64_t request_id, const wire::AdoptReply& r) {
+    auto rq = requests_.find(request_id);
+    if (rq == requests_.end() || rq->second.kind != RequestKind::adopt) {
+        ++stats_.unexpected_messages;
+        return;
+    }
+    Request req = rq->second;
+    requests_.erase(rq);
+    if (r.status == wire::AdoptStatus::refused_full) {
+        try_adopt(now, req.topic);
+        return;
+    }
+    ++stats_.lookups_recruited;
+    known_.learn(req.topic, req.target, now);
+    resolve_lookup(now, req.topic, {req.target});
+}
+
+// The lookup is over: every waiting subscription tries the mailboxes found (or fails).
+void NodeCore::resolve_lookup(TimePoint now, const std::string& topic,
+                              const std::vector<wire::NodeAddr>& mailboxes) {
+    auto it = lookups_.find(topic);
+    if (it == lookups_.end()) return;
+    std::vector<std::uint64_t> waiting = std::move(it->second.waiting);
+    lookups_.erase(it);
+    for (std::uint64_t sub_id : waiting) {
+        auto s = subs_.find(sub_id);
+        if (s == subs_.end()) continue;
+        for (const auto& m : mailboxes)
+            if (!s->second.tried.contains(m.id)) s->second.candidates.push_back(m);
+        if (s->second.candidates.empty()) fail_sub(sub_id);
+        else try_next_candidate(now, sub_id);
+    }
+}
+
+}  // namespace elmo

@@ -1,0 +1,44 @@
+#pragma once
+// Every tunable of the node core in one place, with DESIGN's defaults (the numbers in brackets
+// there, from the Postman Java implementation) unless a comment says why not. Overridable from
+// the simulator's and the daemon's command lines.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+namespace elmo {
+
+struct NodeParams {
+    // --- hints (DESIGN 2.1) ---
+    int hint_radius = 2;                      // R: levels 0..R
+    // Hint filters: 8,192 bits, 4 hashes. Level 0 holds one mailbox's topics (at most 150: false
+    // positive rate 2.5e-5); level 1 the union of up to hint_merge_fanout neighbours' level 0
+    // (1,200 topics at full capacity: 3.9%); level 2 is coarse by construction and weighs least.
+    std::uint32_t hint_bits = 8192;
+    std::uint32_t hint_hashes = 4;
+    // How many neighbours' filters (the XOR-closest that sent one) are merged into levels >= 1.
+    // Merging all ~50 routing-table neighbours would fill level 1 with noise.
+    std::size_t hint_merge_fanout = 8;
+    std::chrono::seconds hint_refresh{120};   // periodic re-send to every neighbour
+    std::chrono::seconds hint_expiry{360};    // a hint not refreshed for this long is dropped
+    std::chrono::seconds hint_min_interval{15};  // a topic-set change is sent at most this often
+
+    // --- walks (DESIGN 2.2) ---
+    bool use_hints = true;                    // false: plain random walks (the baseline)
+    int walks = 3;                            // W
+    int walk_ttl = 8;                         // L
+    std::chrono::seconds lookup_timeout{5};   // then the home node elects itself
+    std::size_t known_mailboxes_per_topic = 8;
+    std::chrono::seconds known_mailbox_ttl{600};
+    std::size_t known_topics_max = 4096;      // bounded cache; least recently learned dropped
+
+    // --- liveness of the mailboxes a home node's clients are registered with ---
+    std::chrono::seconds mailbox_ping_period{20};
+    int mailbox_ping_misses = 3;              // consecutive unanswered pings: the mailbox is lost
+    std::chrono::seconds request_timeout{3};  // adopt/register requests
+
+    // --- clients at this home node ---
+    std::size_t max_clients = 10'000;         // sessions beyond this are refused
+};
+
+}  // namespace elmo
