@@ -82,6 +82,19 @@ TEST(WalkPolicy, PrefersUnvisitedThenAnyButPrevious) {
     EXPECT_EQ(choose_next_hop(c, 2, true, rng)->reason, HopReason::random_any);
 }
 
+TEST(WalkPolicy, RoomOnlyWhenSeekingAndAfterTopicHints) {
+    std::vector<WalkCandidate> c(3);
+    c[0].room_distance = 0;
+    auto h = histogram(c, true, 30'000);
+    EXPECT_NEAR(h[0] / 30'000.0, 1.0 / 3, 0.02) << "room is ignored unless the walk seeks it";
+    std::mt19937_64 rng(4);
+    auto choice = choose_next_hop(c, 2, true, rng, /*seek_room=*/true);
+    EXPECT_EQ(choice->index, 0u);
+    EXPECT_EQ(choice->reason, HopReason::room);
+    c[2].hint_level = 2;  // a topic hint, even far, beats room
+    EXPECT_EQ(choose_next_hop(c, 2, true, rng, true)->index, 2u);
+}
+
 TEST(WalkPolicy, HintBeyondRadiusIgnored) {
     std::vector<WalkCandidate> c(2);
     c[0].hint_level = 3;  // outside radius 2: a corrupt or foreign hint
