@@ -120,7 +120,7 @@ private:
     std::uint64_t fresh_id() { return rng_(); }
 
     // ---- node_walks.cpp: lookups, walks, election ----
-    void start_lookup(TimePoint now, const std::string& topic, std::uint64_t sub);
+    void start_lookup(TimePoint now, const std::string& topic, std::uint64_t sub, bool elect);
     void launch_walks(TimePoint now, const std::string& topic, Lookup& lookup);
     void on_walk_step(TimePoint now, const Endpoint& from, wire::WalkStep step);
     void forward_walk(TimePoint now, wire::WalkStep step, const NodeId& previous);

@@ -67,7 +67,7 @@ void NodeCore::on_subscribe(TimePoint now, ClientHandle c, const wire::Subscribe
     ++stats_.subscribe_requests;
     if (!wire::valid_topic(s.topic) || sessions_[c].client_id.empty()) {
         send_to_client(c, wire::SubscribeResult{s.request_id, s.topic,
-                                                wire::SubscribeStatus::failed, {}, 0, {}});
+                                                wire::SubscribeStatus::failed, self_addr(), 0, {}});
         return;
     }
     std::uint64_t sub_id = fresh_id();
@@ -118,10 +118,12 @@ void NodeCore::try_next_candidate(TimePoint now, std::uint64_t sub_id) {
         send(target.endpoint.to_endpoint(), rq);
         return;
     }
-    // Nothing left to try: look the topic up (at most twice per request), else give up.
+    // Nothing left to try: look the topic up; if what the walks found refused too, have a new
+    // mailbox elected; then give up (the client retries later).
     if (sub.lookups < 2) {
+        bool elect = sub.lookups == 1;
         ++sub.lookups;
-        start_lookup(now, sub.topic, sub_id);
+        start_lookup(now, sub.topic, sub_id, elect);
         return;
     }
     fail_sub(sub_id);
@@ -199,7 +201,7 @@ void NodeCore::fail_sub(std::uint64_t sub_id) {
     ++stats_.subscriptions_failed;
     send_to_client(it->second.client,
                    wire::SubscribeResult{it->second.client_request, it->second.topic,
-                                         wire::SubscribeStatus::failed, {}, 0, {}});
+                                         wire::SubscribeStatus::failed, self_addr(), 0, {}});
     subs_.erase(it);
 }
 

@@ -17,12 +17,24 @@ void add_unique(std::vector<wire::NodeAddr>& to, const wire::NodeAddr& a, std::s
 }
 }  // namespace
 
-void NodeCore::start_lookup(TimePoint now, const std::string& topic, std::uint64_t sub) {
+void NodeCore::start_lookup(TimePoint now, const std::string& topic, std::uint64_t sub,
+                            bool elect) {
     auto [it, fresh] = lookups_.try_emplace(topic);
     Lookup& lookup = it->second;
     if (sub) lookup.waiting.push_back(sub);
     if (!fresh) return;  // one lookup per topic serves every waiting client
     ++stats_.lookups_started;
+    if (elect) {
+        // The mailboxes found refused: skip the walks, have a new mailbox elected. Nodes the
+        // client already tried are not asked again.
+        auto s = subs_.find(sub);
+        if (s != subs_.end()) lookup.adopt_tried = s->second.tried;
+        lookup.electing = true;
+        lookup.deadline = now + config_.params.lookup_timeout;
+        schedule(lookup.deadline, TimerKind::lookup_deadline);
+        try_adopt(now, topic);
+        return;
+    }
     lookup.deadline = now + config_.params.lookup_timeout;
     schedule(lookup.deadline, TimerKind::lookup_deadline);
     launch_walks(now, topic, lookup);
@@ -237,8 +249,7 @@ void NodeCore::resolve_lookup(TimePoint now, const std::string& topic,
         if (s == subs_.end()) continue;
         for (const auto& m : mailboxes)
             if (!s->second.tried.contains(m.id)) s->second.candidates.push_back(m);
-        if (s->second.candidates.empty()) fail_sub(sub_id);
-        else try_next_candidate(now, sub_id);
+        try_next_candidate(now, sub_id);
     }
 }
 

@@ -41,7 +41,8 @@ struct Subscribe {
 
 enum class SubscribeStatus : std::uint8_t {
     registered = 0,   // `mailbox` holds the registration until `lifetime_s` passes
-    failed = 1,       // no mailbox could be found or reached; retry later
+    failed = 1,       // no mailbox could be found or reached; retry later. `mailbox` is then
+                      // the home node that answered (a message always names a valid node)
 };
 inline bool is_valid(SubscribeStatus s) { return static_cast<std::uint8_t>(s) <= 1; }
 

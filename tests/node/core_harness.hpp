@@ -1,0 +1,143 @@
+#pragma once
+// A tiny cluster of NodeCores over fake ports: datagrams are queued with a fixed latency and
+// delivered in (time, sequence) order; the overlay is an explicit adjacency list; client frames
+// are captured per handle. Time only moves when the test steps it.
+#include <functional>
+#include <map>
+#include <memory>
+#include <queue>
+
+#include "node/node_core.hpp"
+
+namespace elmo::test {
+
+class CoreCluster {
+public:
+    static constexpr Duration latency = std::chrono::milliseconds(10);
+
+    struct Node;
+    struct Overlay : OverlayPort {
+        std::vector<Neighbour> list;
+        std::vector<Neighbour> neighbours() const override { return list; }
+    };
+    struct Datagrams : DatagramPort {
+        CoreCluster* cluster = nullptr;
+        Endpoint self;
+        void send(const Endpoint& to, ByteView d) override {
+            cluster->enqueue(self, to, Bytes(d.begin(), d.end()));
+        }
+    };
+    struct Clients : ClientPort {
+        std::map<ClientHandle, std::vector<wire::Message>> frames;
+        std::set<ClientHandle> closed;
+        void send_to_client(ClientHandle c, ByteView f) override {
+            auto m = wire::decode(f);
+            if (m.ok()) frames[c].push_back(*m);
+        }
+        void close_client(ClientHandle c) override { closed.insert(c); }
+    };
+    struct Node {
+        Datagrams datagrams;
+        Overlay overlay;
+        Clients clients;
+        std::unique_ptr<NodeCore> core;
+        bool alive = true;
+        TimePoint wake = TimePoint::max();
+    };
+
+    explicit CoreCluster(std::size_t n, NodeCoreConfig base = {}) {
+        for (std::size_t i = 0; i < n; ++i) {
+            auto node = std::make_unique<Node>();
+            NodeCoreConfig cfg = base;
+            cfg.id.fill(0);
+            cfg.id[0] = static_cast<std::uint8_t>(i + 1);
+            cfg.endpoint = Endpoint::v4(0x7f000001u + static_cast<std::uint32_t>(i), 4222);
+            cfg.seed = 100 + i;
+            node->datagrams.cluster = this;
+            node->datagrams.self = cfg.endpoint;
+            node->core = std::make_unique<NodeCore>(cfg, node->datagrams, node->overlay,
+                                                    node->clients);
+            nodes_.push_back(std::move(node));
+        }
+    }
+
+    NodeCore& core(std::size_t i) { return *nodes_[i]->core; }
+    Node& node(std::size_t i) { return *nodes_[i]; }
+    TimePoint now() const { return now_; }
+
+    void link(std::size_t a, std::size_t b) {
+        nodes_[a]->overlay.list.push_back({core(b).id(), core(b).endpoint()});
+        nodes_[b]->overlay.list.push_back({core(a).id(), core(a).endpoint()});
+    }
+    void start() {
+        for (auto& n : nodes_) n->wake = n->core->on_start(now_);
+    }
+    void kill(std::size_t i) { nodes_[i]->alive = false; }
+
+    // Runs until `until`, delivering datagrams and firing timers in time order.
+    void run_until(TimePoint until) {
+        while (true) {
+            TimePoint next = until;
+            if (!queue_.empty()) next = std::min(next, queue_.top().at);
+            for (auto& n : nodes_)
+                if (n->alive) next = std::min(next, n->wake);
+            if (next >= until && (queue_.empty() || queue_.top().at > until)) break;
+            now_ = std::max(now_, next);
+            if (!queue_.empty() && queue_.top().at <= now_) {
+                Packet p = queue_.top();
+                queue_.pop();
+                for (auto& n : nodes_)
+                    if (n->alive && n->core->endpoint() == p.to)
+                        n->wake = n->core->on_datagram(now_, p.from, p.data);
+                continue;
+            }
+            for (auto& n : nodes_)
+                if (n->alive && n->wake <= now_) n->wake = n->core->on_timer(now_);
+        }
+        now_ = until;
+    }
+    void run_for(Duration d) { run_until(now_ + d); }
+
+    // Connects client `handle` to node i and says hello.
+    void connect_client(std::size_t i, ClientHandle handle, Bytes client_id) {
+        auto& n = *nodes_[i];
+        n.wake = n.core->on_client_connected(now_, handle);
+        client_frame(i, handle, wire::ClientHello{std::move(client_id)});
+    }
+    void client_frame(std::size_t i, ClientHandle handle, const wire::Message& m) {
+        auto& n = *nodes_[i];
+        n.wake = n.core->on_client_frame(now_, handle, wire::encode(m));
+    }
+    // The last SubscribeResult sent to a client, if any.
+    std::optional<wire::SubscribeResult> last_result(std::size_t i, ClientHandle h) {
+        auto& frames = nodes_[i]->clients.frames[h];
+        for (auto it = frames.rbegin(); it != frames.rend(); ++it)
+            if (auto* r = std::get_if<wire::SubscribeResult>(&*it)) return *r;
+        return std::nullopt;
+    }
+    template <class T>
+    std::size_t count_frames(std::size_t i, ClientHandle h) {
+        std::size_t n = 0;
+        for (const auto& m : nodes_[i]->clients.frames[h]) n += std::holds_alternative<T>(m);
+        return n;
+    }
+
+private:
+    struct Packet {
+        TimePoint at;
+        std::uint64_t seq;
+        Endpoint from, to;
+        Bytes data;
+        bool operator>(const Packet& o) const { return at != o.at ? at > o.at : seq > o.seq; }
+    };
+    void enqueue(const Endpoint& from, const Endpoint& to, Bytes data) {
+        queue_.push(Packet{now_ + latency, seq_++, from, to, std::move(data)});
+    }
+
+    std::vector<std::unique_ptr<Node>> nodes_;
+    std::priority_queue<Packet, std::vector<Packet>, std::greater<>> queue_;
+    std::uint64_t seq_ = 0;
+    TimePoint now_ = TimePoint{} + std::chrono::hours(1);
+};
+
+}  // namespace elmo::test

@@ -1,0 +1,149 @@
+// The node core over fake ports: election, walks guided by hints, refusal, liveness, evaporation.
+#include <gtest/gtest.h>
+
+#include "core_harness.hpp"
+
+namespace elmo {
+namespace {
+
+using namespace std::chrono_literals;
+using test::CoreCluster;
+
+Bytes cid(std::uint8_t n) { return Bytes(8, n); }
+
+wire::Subscribe sub(std::uint64_t rid, std::string topic, std::vector<wire::NodeAddr> pref = {}) {
+    return wire::Subscribe{rid, std::move(topic), std::move(pref)};
+}
+
+TEST(NodeCore, LoneHomeNodeElectsItself) {
+    CoreCluster c(1);
+    c.start();
+    c.connect_client(0, 1, cid(1));
+    c.client_frame(0, 1, sub(7, "higgs"));
+    c.run_for(10s);
+    auto r = c.last_result(0, 1);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->request_id, 7u);
+    EXPECT_EQ(r->status, wire::SubscribeStatus::registered);
+    EXPECT_EQ(r->mailbox.id, c.core(0).id());
+    EXPECT_TRUE(c.core(0).mailbox().holds("higgs"));
+    EXPECT_EQ(c.core(0).mailbox().clients("higgs").size(), 1u);
+    EXPECT_EQ(c.core(0).stats().lookups_self_elected, 1u);
+}
+
+TEST(NodeCore, ClientMustSayHelloFirst) {
+    CoreCluster c(1);
+    c.start();
+    c.node(0).wake = c.core(0).on_client_connected(c.now(), 5);
+    c.client_frame(0, 5, sub(1, "t"));
+    auto r = c.last_result(0, 5);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, wire::SubscribeStatus::failed);
+}
+
+TEST(NodeCore, GarbageFromAClientClosesItsConnection) {
+    CoreCluster c(1);
+    c.start();
+    c.connect_client(0, 3, cid(3));
+    Bytes junk{0xE1, 0x93, 0x01};
+    c.node(0).wake = c.core(0).on_client_frame(c.now(), 3, junk);
+    EXPECT_TRUE(c.node(0).clients.closed.contains(3));
+}
+
+TEST(NodeCore, WalkFollowsHintsToAnExistingMailbox) {
+    // A line 0 - 1 - 2 - 3: node 3 is the mailbox of "higgs"; a client at node 0 subscribes.
+    NodeCoreConfig cfg;
+    cfg.params.walks = 1;
+    CoreCluster c(4, cfg);
+    for (std::size_t i = 0; i + 1 < 4; ++i) c.link(i, i + 1);
+    c.start();
+    c.connect_client(3, 9, cid(9));
+    c.client_frame(3, 9, sub(1, "higgs"));
+    c.run_for(200s);  // hints propagate over refresh rounds
+    ASSERT_TRUE(c.core(3).mailbox().holds("higgs"));
+    c.connect_client(0, 1, cid(1));
+    c.client_frame(0, 1, sub(2, "higgs"));
+    c.run_for(5s);
+    auto r = c.last_result(0, 1);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, wire::SubscribeStatus::registered);
+    EXPECT_EQ(r->mailbox.id, c.core(3).id());
+    EXPECT_EQ(c.core(0).stats().lookups_found_existing, 1u);
+    EXPECT_FALSE(c.core(0).mailbox().holds("higgs"));
+}
+
+TEST(NodeCore, RefusedByAFullMailboxTheHomeGoesOn) {
+    NodeCoreConfig cfg;
+    cfg.mailbox.max_registrations = 1;
+    CoreCluster c(2, cfg);
+    c.link(0, 1);
+    c.start();
+    c.connect_client(1, 1, cid(1));
+    c.client_frame(1, 1, sub(1, "t"));
+    c.run_for(10s);
+    ASSERT_TRUE(c.core(1).mailbox().holds("t"));
+    // Node 1 is now at its registration budget: a client of node 0 naming it is refused there
+    // and registered elsewhere (node 0 elects itself).
+    c.connect_client(0, 2, cid(2));
+    c.client_frame(0, 2, sub(2, "t", {c.core(1).self_addr()}));
+    c.run_for(20s);
+    auto r = c.last_result(0, 2);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, wire::SubscribeStatus::registered);
+    EXPECT_EQ(r->mailbox.id, c.core(0).id());
+    EXPECT_GE(c.core(0).stats().registrations_refused, 1u);
+    EXPECT_EQ(c.core(1).mailbox().clients("t").size(), 1u);
+}
+
+TEST(NodeCore, DeadMailboxIsReportedToItsClients) {
+    CoreCluster c(2);
+    c.link(0, 1);
+    c.start();
+    c.connect_client(1, 1, cid(1));
+    c.client_frame(1, 1, sub(1, "t"));
+    c.run_for(10s);
+    c.connect_client(0, 2, cid(2));
+    c.client_frame(0, 2, sub(2, "t", {c.core(1).self_addr()}));
+    c.run_for(5s);
+    ASSERT_EQ(c.last_result(0, 2)->mailbox.id, c.core(1).id());
+    c.kill(1);
+    c.run_for(90s);  // 3 missed pings at 20 s
+    EXPECT_EQ(c.count_frames<wire::MailboxLost>(0, 2), 1u);
+    EXPECT_EQ(c.core(0).stats().mailboxes_lost, 1u);
+}
+
+TEST(NodeCore, EvaporatedTopicIsReportedToHomeNodes) {
+    NodeCoreConfig cfg;
+    cfg.mailbox.idle_period = 60s;
+    cfg.mailbox.registration_lifetime = 30s;
+    CoreCluster c(2, cfg);
+    c.link(0, 1);
+    c.start();
+    c.connect_client(1, 1, cid(1));
+    c.client_frame(1, 1, sub(1, "t"));
+    c.run_for(5s);
+    c.connect_client(0, 2, cid(2));
+    c.client_frame(0, 2, sub(2, "t", {c.core(1).self_addr()}));
+    c.run_for(5s);
+    ASSERT_EQ(c.core(1).mailbox().clients("t").size(), 2u);
+    // Nobody renews: registrations lapse at 30 s, the topic evaporates 60 s later.
+    c.run_for(120s);
+    EXPECT_FALSE(c.core(1).mailbox().holds("t"));
+    EXPECT_EQ(c.count_frames<wire::MailboxLost>(0, 2), 1u);
+    EXPECT_EQ(c.count_frames<wire::MailboxLost>(1, 1), 1u);
+}
+
+TEST(NodeCore, HintTrafficIsBounded) {
+    CoreCluster c(3);
+    c.link(0, 1);
+    c.link(1, 2);
+    c.start();
+    c.run_for(3600s);
+    // One hint per neighbour per refresh period (120 s), nothing else while idle.
+    auto sent = c.core(1).stats().hints_sent;
+    EXPECT_GE(sent, 2u * 29);
+    EXPECT_LE(sent, 2u * 31);
+}
+
+}  // namespace
+}  // namespace elmo
