@@ -72,6 +72,46 @@ TEST(NodeCore, WalkFollowsHintsToAnExistingMailbox) {
     EXPECT_FALSE(c.core(0).mailbox().holds("higgs"));
 }
 
+TEST(NodeCore, WalkRecruitsAMailboxWithRoomBeforeTheHomeElectsItself) {
+    CoreCluster c(3);
+    c.link(0, 1);
+    c.link(1, 2);
+    c.start();
+    c.connect_client(0, 1, cid(1));
+    c.client_frame(0, 1, sub(1, "a"));
+    c.run_for(300s);  // node 0 is a recruiting mailbox; its room is advertised
+    ASSERT_TRUE(c.core(0).mailbox().holds("a"));
+    c.connect_client(2, 2, cid(2));
+    c.client_frame(2, 2, sub(2, "b"));
+    c.run_for(10s);
+    auto r = c.last_result(2, 2);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, wire::SubscribeStatus::registered);
+    EXPECT_EQ(r->mailbox.id, c.core(0).id());
+    EXPECT_TRUE(c.core(0).mailbox().holds("b"));
+    EXPECT_FALSE(c.core(2).mailbox().holds("b"));
+    EXPECT_EQ(c.core(2).stats().lookups_recruited, 1u);
+}
+
+TEST(NodeCore, WithoutHintsTheWalkIsBlind) {
+    NodeCoreConfig cfg;
+    cfg.params.use_hints = false;
+    CoreCluster c(3, cfg);
+    c.link(0, 1);
+    c.link(1, 2);
+    c.start();
+    c.connect_client(0, 1, cid(1));
+    c.client_frame(0, 1, sub(1, "a"));
+    c.run_for(300s);
+    c.connect_client(2, 2, cid(2));
+    c.client_frame(2, 2, sub(2, "b"));
+    c.run_for(10s);
+    // No room is advertised to a blind walk, but a walk that stumbles on node 0 still recruits it.
+    auto r = c.last_result(2, 2);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, wire::SubscribeStatus::registered);
+}
+
 TEST(NodeCore, RefusedByAFullMailboxTheHomeGoesOn) {
     NodeCoreConfig cfg;
     cfg.mailbox.max_registrations = 1;
