@@ -1,0 +1,205 @@
+// The client core's subscriptions: subscribing, renewing before a registration lapses, moving
+// off a lost mailbox, retrying with backoff, and unsubscribing (DESIGN 2.3, 2.5).
+#include <algorithm>
+
+#include "client-sdk/backoff.hpp"
+#include "client-sdk/client_core.hpp"
+#include "client-sdk/mailbox_list.hpp"
+
+namespace elmo {
+
+TimePoint ClientCore::subscribe(TimePoint now, const std::string& topic) {
+    now = advance(now);
+    if (topics_.contains(topic)) return next_wakeup();
+    if (!wire::valid_topic(topic) || topics_.size() >= params_.max_topics) {
+        ++stats_.topics_refused;
+        return next_wakeup();
+    }
+    topics_[topic].next_attempt = now;
+    pump(now);  // sent at once if connected, else on the next connection
+    return next_wakeup();
+}
+
+TimePoint ClientCore::unsubscribe(TimePoint now, const std::string& topic) {
+    now = advance(now);
+    auto it = topics_.find(topic);
+    if (it == topics_.end()) return next_wakeup();
+    const TopicState& t = it->second;
+    // Offline, the registration simply lapses at the mailbox (no renewal): nothing to queue.
+    if (link_ == Link::connected && t.registered && is_set(t.mailbox)) {
+        ++stats_.unsubscribes_sent;
+        send(now, wire::Unsubscribe{topic, {t.mailbox}});
+    }
+    // A request still in flight stays in requests_: its answer is turned into an Unsubscribe.
+    topics_.erase(it);
+    return next_wakeup();
+}
+
+// The home forgets a session's registrations when its connection closes (it stops watching
+// those mailboxes, so no MailboxLost would come, and the mailbox must learn the new home to push
+// to): every registration is renewed on every new connection, whichever node it is.
+void ClientCore::topics_due_on_new_connection(TimePoint now) {
+    for (auto& [topic, t] : topics_) t.next_attempt = now;
+}
+
+Duration ClientCore::renew_delay(Duration lifetime) {
+    Duration d = stretched(std::chrono::duration_cast<Duration>(lifetime * params_.renew_fraction),
+                           params_.renew_jitter, rng_);
+    return std::max(d, params_.min_renew_delay);
+}
+
+Duration ClientCore::coalesce_window(const TopicState& t) const {
+    return std::chrono::duration_cast<Duration>(t.lifetime * params_.renew_fraction *
+                                                params_.renew_coalesce);
+}
+
+void ClientCore::pump(TimePoint now) {
+    if (link_ != Link::connected || requests_.size() >= params_.max_in_flight) return;
+    using It = std::map<std::string, TopicState>::iterator;
+    std::vector<It> due, riders;
+    for (auto it = topics_.begin(); it != topics_.end(); ++it) {
+        const TopicState& t = it->second;
+        if (t.pending_request != 0) continue;
+        if (t.next_attempt <= now) due.push_back(it);
+        else if (t.registered && t.failures == 0 && t.next_attempt - now <= coalesce_window(t))
+            riders.push_back(it);
+    }
+    if (due.empty()) return;  // riders only ride along: no wake-up of their own
+    // Topics with no live registration first (they get nothing until answered), then by due
+    // time; stable sort keeps the map's name order among equals.
+    std::stable_sort(due.begin(), due.end(), [](It a, It b) {
+        if (a->second.registered != b->second.registered) return !a->second.registered;
+        return a->second.next_attempt < b->second.next_attempt;
+    });
+    std::stable_sort(riders.begin(), riders.end(),
+                     [](It a, It b) { return a->second.next_attempt < b->second.next_attempt; });
+    due.insert(due.end(), riders.begin(), riders.end());
+    for (It it : due) {
+        if (requests_.size() >= params_.max_in_flight) break;
+        send_subscribe(now, it->first, it->second);
+    }
+}
+
+void ClientCore::send_subscribe(TimePoint now, const std::string& topic, TopicState& t) {
+    std::uint64_t id = next_request_id_++;
+    std::size_t max = std::min(params_.max_preferred, wire::max_mailboxes_listed);
+    wire::Subscribe s{id, topic, preferred_list(t.mailbox, t.known_mailboxes, max)};
+    t.pending_request = id;
+    requests_[id] = Request{topic, now + params_.request_timeout};
+    if (t.registered) ++stats_.renewals_sent;
+    else ++stats_.subscribes_sent;
+    send(now, s);
+}
+
+void ClientCore::learn_nodes(const wire::NodeAddr& mailbox,
+                             const std::vector<wire::NodeAddr>& others) {
+    if (is_set(mailbox)) nodes_.learn(mailbox.endpoint.to_endpoint());
+    for (const auto& o : others)
+        if (is_set(o)) nodes_.learn(o.endpoint.to_endpoint());
+}
+
+void ClientCore::request_failed(TimePoint now, TopicState& t) {
+    ++t.failures;
+    t.next_attempt = now + jittered_backoff(params_.retry_initial, params_.retry_max, t.failures,
+                                            params_.backoff_jitter, rng_);
+}
+
+void ClientCore::on_subscribe_result(TimePoint now, const wire::SubscribeResult& r) {
+    bool granted = r.status == wire::SubscribeStatus::registered && is_set(r.mailbox) &&
+                   r.lifetime_s > 0;
+    auto rq = requests_.find(r.request_id);
+    if (rq == requests_.end()) {
+        ++stats_.stale_results;  // timed out earlier, or from before a reconnect
+        return;
+    }
+    std::string topic = std::move(rq->second.topic);
+    requests_.erase(rq);
+    auto it = topics_.find(topic);
+    if (it == topics_.end() || it->second.pending_request != r.request_id) {
+        // Unsubscribed while the request was out (perhaps subscribed again since).
+        ++stats_.stale_results;
+        if (it == topics_.end() && granted && r.topic == topic) {
+            ++stats_.unsubscribes_sent;
+            send(now, wire::Unsubscribe{topic, {r.mailbox}});
+        }
+        return;
+    }
+    TopicState& t = it->second;
+    t.pending_request = 0;
+    if (r.topic != topic) {
+        ++stats_.unexpected_messages;  // the home answered about another topic: a failed try
+        granted = false;
+    }
+    if (!granted) {
+        ++stats_.subscribe_failed;
+        request_failed(now, t);
+        return;
+    }
+    ++stats_.subscribe_ok;
+    std::size_t bound = params_.mailboxes_per_topic;
+    if (is_set(t.mailbox) && t.mailbox.id != r.mailbox.id) {
+        // The home registered elsewhere (the old mailbox refused, is full or gone): the new one
+        // replaces it; the old stays known, last, in case it was only busy.
+        if (t.registered) ++stats_.mailbox_changes;
+        learn_back(t.known_mailboxes, t.mailbox, bound);
+    }
+    t.mailbox = r.mailbox;
+    t.registered = true;
+    t.failures = 0;
+    t.lifetime = std::chrono::seconds(r.lifetime_s);
+    t.expires = now + t.lifetime;
+    forget(t.known_mailboxes, r.mailbox.id);
+    for (auto o = r.other_mailboxes.rbegin(); o != r.other_mailboxes.rend(); ++o)
+        if (o->id != r.mailbox.id) learn_front(t.known_mailboxes, *o, bound);
+    t.next_attempt = now + renew_delay(t.lifetime);
+    learn_nodes(r.mailbox, r.other_mailboxes);
+}
+
+void ClientCore::on_mailbox_lost(TimePoint now, const wire::MailboxLost& m) {
+    ++stats_.mailbox_lost_notices;
+    learn_nodes({}, m.successors);
+    auto it = topics_.find(m.topic);
+    if (it == topics_.end()) return;
+    TopicState& t = it->second;
+    forget(t.known_mailboxes, m.mailbox.id);
+    // Successors first, in the order given: the lost mailbox's own choice of replacement.
+    for (auto s = m.successors.rbegin(); s != m.successors.rend(); ++s)
+        if (s->id != m.mailbox.id) learn_front(t.known_mailboxes, *s, params_.mailboxes_per_topic);
+    if (!is_set(t.mailbox) || t.mailbox.id != m.mailbox.id) return;  // not current: forgotten
+    ++stats_.mailbox_lost_current;
+    t.registered = false;
+    t.mailbox = {};
+    // Re-register at once (pump runs after this frame). A request already out will answer.
+    if (t.pending_request == 0) t.next_attempt = now;
+}
+
+void ClientCore::check_request_timeouts(TimePoint now) {
+    std::vector<std::uint64_t> late;
+    for (const auto& [id, rq] : requests_)
+        if (rq.deadline <= now) late.push_back(id);
+    for (std::uint64_t id : late) {
+        auto rq = requests_.find(id);
+        std::string topic = std::move(rq->second.topic);
+        requests_.erase(rq);
+        ++stats_.request_timeouts;
+        ++consecutive_timeouts_;
+        auto it = topics_.find(topic);
+        if (it != topics_.end() && it->second.pending_request == id) {
+            it->second.pending_request = 0;
+            request_failed(now, it->second);
+        }
+    }
+    if (!late.empty() && consecutive_timeouts_ >= params_.timeouts_before_failover)
+        connection_lost(now, /*tell_transport=*/true, /*node_fault=*/true);
+}
+
+void ClientCore::expire_registrations(TimePoint now) {
+    for (auto& [topic, t] : topics_) {
+        if (t.registered && t.expires <= now) {
+            t.registered = false;  // the mailbox has let it lapse; retries are already running
+            ++stats_.registrations_lapsed;
+        }
+    }
+}
+
+}  // namespace elmo
