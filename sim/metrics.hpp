@@ -1,0 +1,33 @@
+#pragma once
+// Measurements of a run: real (wall) time, peak memory, and traffic statistics over nodes.
+#include <cstdint>
+#include <vector>
+
+#include "sim/network.hpp"
+#include "sim/summary.hpp"
+
+namespace elmo::sim {
+
+// Seconds of the real monotonic clock. Not steady_clock::now(), which a running simulation
+// turns into virtual time (virtual_clock.hpp).
+double wall_seconds();
+
+// Peak resident set size of this process in bytes (VmHWM), 0 if unknown.
+std::uint64_t peak_rss_bytes();
+
+// Distribution of one quantity over nodes.
+struct Spread {
+    double mean = 0, p50 = 0, p99 = 0, max = 0, min = 0;
+    static Spread of(std::vector<double> values);
+};
+
+// Per-node traffic of one class over the given hosts: messages and bytes sent and received.
+struct TrafficStats {
+    Spread msgs_sent, bytes_sent, msgs_received, bytes_received;
+};
+TrafficStats traffic_stats(const Network& net, const std::vector<HostId>& hosts, Traffic t);
+
+// Adds "<prefix>_msgs_sent_mean" etc. (per node, and per node per second over `seconds`).
+void add_traffic(Summary& s, const std::string& prefix, const TrafficStats& t, double seconds);
+
+}  // namespace elmo::sim

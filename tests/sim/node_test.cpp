@@ -1,0 +1,158 @@
+// Small real-DHT simulations: the first-byte demultiplexing, the ports, the virtual clock as
+// OpenDHT sees it, leave and crash.
+#include <gtest/gtest.h>
+#include <opendht/dht.h>
+
+#include <map>
+
+#include "sim/ping_protocol.hpp"
+#include "sim/simulation.hpp"
+
+namespace elmo::sim {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Small networks: the tests are about the simulator, not OpenDHT's bootstrap speed, so they ask
+// for a modest routing table (6 good nodes) that 40 nodes reach reliably.
+constexpr std::size_t small_net = 40;
+constexpr unsigned enough_good = 6;
+
+bool all_good(Simulation& sim, unsigned n) {
+    for (HostId h : sim.live())
+        if (sim.node(h).good_nodes() < n) return false;
+    return true;
+}
+
+TEST(SimNode, ElmoAndDhtDatagramsShareOneAddress) {
+    SimConfig cfg;
+    cfg.seed = 11;
+    cfg.core_factory = PingCore::factory(2s);
+    Simulation sim(cfg);
+    sim.add_nodes(small_net);
+    ASSERT_TRUE(sim.run_until([&] { return all_good(sim, enough_good); }, Duration(180s)));
+    sim.run_for(30s);
+
+    // The overlay is the DHT's routing table, and the DHT knows every neighbour at its address.
+    std::map<NodeId, HostId> host_by_id;
+    for (HostId h : sim.live()) host_by_id[sim.node(h).id()] = h;
+    std::uint64_t matched = 0;
+    for (HostId h : sim.live()) {
+        SimNode& n = sim.node(h);
+        const auto nbrs = n.overlay().neighbours();
+        ASSERT_GE(nbrs.size(), enough_good);
+        EXPECT_TRUE(std::is_sorted(nbrs.begin(), nbrs.end(),
+                                   [](const Neighbour& a, const Neighbour& b) { return a.id < b.id; }));
+        for (const auto& nb : nbrs) {
+            ASSERT_TRUE(host_by_id.count(nb.id));
+            EXPECT_EQ(nb.endpoint, Network::endpoint_of(host_by_id[nb.id]));
+        }
+        // Pongs came back from the very endpoints the pings were sent to (the DHT's), and the
+        // same host received both kinds of datagram.
+        const auto& st = n.core_as<PingCore>()->stats();
+        EXPECT_EQ(st.pongs_mismatched, 0u);
+        matched += st.pongs_matched;
+        const auto& c = sim.network().counters(h);
+        EXPECT_GT(c.received[static_cast<int>(Traffic::dht)].messages, 0u);
+        EXPECT_GT(c.received[static_cast<int>(Traffic::elmo)].messages, 0u);
+        EXPECT_EQ(n.drops().no_handler, 0u);
+    }
+    EXPECT_GT(matched, small_net * 10u);
+}
+
+TEST(SimNode, UnknownFirstByteIsDroppedAndCounted) {
+    SimConfig cfg;
+    cfg.core_factory = PingCore::factory(0s);
+    Simulation sim(cfg);
+    sim.add_nodes(2);
+    const std::uint8_t junk[] = {0x42, 0x00};
+    sim.network().send(0, 1, junk);
+    sim.run_for(1s);
+    EXPECT_EQ(sim.node(1).drops().unknown_kind, 1u);
+    EXPECT_EQ(sim.network().counters(1).dropped_unknown, 1u);
+    // An elmo datagram to a node without a core is dropped too.
+    Simulation bare{SimConfig{}};
+    bare.add_nodes(2);
+    const std::uint8_t elmo[] = {0xE1, 'P', 0, 0, 0, 0, 0, 0, 0, 1};
+    bare.network().send(0, 1, elmo);
+    bare.run_for(1s);
+    EXPECT_EQ(bare.node(1).drops().no_handler, 1u);
+}
+
+TEST(SimNode, OpenDhtRunsOnVirtualTime) {
+    SimConfig cfg;
+    cfg.seed = 3;
+    Simulation sim(cfg);
+    // Start late in virtual time: the Dht constructor reads the clock and schedules its first
+    // maintenance from it; under the simulation that reading is virtual.
+    sim.run_to(Duration(100s));
+    sim.add_nodes(small_net);
+    ASSERT_TRUE(sim.run_until([&] { return all_good(sim, enough_good); }, Duration(280s)));
+    // A DHT-read clock inside callbacks is the virtual one.
+    EXPECT_EQ(std::chrono::steady_clock::now(), sim.time_point());
+
+    const auto key = dht::InfoHash::get("virtual-time-key");
+    bool put_ok = false;
+    sim.node(3).with_dht([&](dht::Dht& d) {
+        d.put(key, dht::Value(std::string("v")), [&](bool ok) { put_ok = ok; });
+    });
+    ASSERT_TRUE(sim.run_until([&] { return put_ok; }, sim.now() + 30s));
+
+    auto found_from = [&](HostId h) {
+        bool done = false, found = false;
+        sim.node(h).with_dht([&](dht::Dht& d) {
+            d.get(key, [&](const std::vector<std::shared_ptr<dht::Value>>& v) {
+                found |= !v.empty();
+                return true;
+            }, [&](bool) { done = true; });
+        });
+        sim.run_until([&] { return done; }, sim.now() + 60s);
+        return found;
+    };
+    EXPECT_TRUE(found_from(17));
+    // Values expire 10 minutes after creation (OpenDHT's default type) and storage is cleaned
+    // every 2-6 minutes: 20 virtual minutes later the value is gone, which only happens if its
+    // creation time was stamped in virtual time.
+    sim.run_for(20min);
+    EXPECT_FALSE(found_from(17));
+    // Twenty quiet minutes later the network still works.
+    bool put2 = false;
+    sim.node(5).with_dht([&](dht::Dht& d) {
+        d.put(key, dht::Value(std::string("w")), [&](bool ok) { put2 = ok; });
+    });
+    ASSERT_TRUE(sim.run_until([&] { return put2; }, sim.now() + 30s));
+    EXPECT_TRUE(found_from(17));
+}
+
+TEST(SimNode, CrashAndLeave) {
+    SimConfig cfg;
+    cfg.seed = 5;
+    Simulation sim(cfg);
+    sim.add_nodes(small_net);
+    ASSERT_TRUE(sim.run_until([&] { return all_good(sim, enough_good); }, Duration(180s)));
+    sim.crash(4);
+    sim.leave(5);
+    EXPECT_FALSE(sim.is_up(4));
+    EXPECT_FALSE(sim.is_up(5));
+    EXPECT_EQ(sim.live_count(), small_net - 2);
+    sim.run_for(15s);
+    EXPECT_EQ(sim.find(4), nullptr);
+    EXPECT_EQ(sim.find(5), nullptr);
+    const auto dropped = sim.network().drops().no_host;
+    const std::uint8_t ping[] = {0xE1, 'P', 0, 0, 0, 0, 0, 0, 0, 1};
+    sim.network().send(0, 4, ping);
+    sim.run_for(1s);
+    EXPECT_GT(sim.network().drops().no_host, dropped);
+    // A restarted node comes back with the same id at the same address and rejoins.
+    sim.restart(4);
+    EXPECT_TRUE(sim.is_up(4));
+    EXPECT_EQ(sim.node(4).endpoint(), Network::endpoint_of(4));
+    EXPECT_EQ(sim.node(4).incarnation(), 1u);
+    ASSERT_TRUE(sim.run_until([&] { return sim.node(4).good_nodes() >= enough_good; }, sim.now() + 60s));
+    // The survivors drop the dead node from their tables in time; nobody crashes meanwhile.
+    sim.run_for(5min);
+    EXPECT_EQ(sim.live_count(), small_net - 1);
+}
+
+}  // namespace
+}  // namespace elmo::sim
