@@ -158,15 +158,20 @@ TimePoint NodeCore::on_timer(TimePoint now) {
     return next_wakeup();
 }
 
+bool NodeCore::recruiting(TimePoint now) const {
+    return mailbox_.state(now) == mailbox::MailboxState::recruiting &&
+           mailbox_.load(now).registrations < config_.params.recruit_max_registrations;
+}
+
 bool NodeCore::room_for_topics(TimePoint now) const {
     return mailbox_.state(now) != mailbox::MailboxState::full;
 }
 
 void NodeCore::send_hints(TimePoint now) {
     hints_.expire(now);
+    if (!config_.params.use_hints) return;  // the blind baseline sends none
     advertised_topics_ = mailbox_.topics();
-    bool recruiting = mailbox_.state(now) == mailbox::MailboxState::recruiting;
-    auto hint = hints_.advertise(advertised_topics_, recruiting, config_.id, ++hint_seq_,
+    auto hint = hints_.advertise(advertised_topics_, recruiting(now), config_.id, ++hint_seq_,
                                  config_.params.hint_expiry, now);
     wire::Message m{std::move(hint)};
     for (const auto& n : neighbours(now)) send(n.endpoint, m);

@@ -117,6 +117,9 @@ private:
     void handle(TimePoint now, const Endpoint& from, const wire::Message& m);
     void mailbox_housekeeping(TimePoint now);
     bool room_for_topics(TimePoint now) const;
+    // Recruiting: a mailbox with room for topics and under its recruiting load, so that new
+    // topics go to less loaded mailboxes (load sharing).
+    bool recruiting(TimePoint now) const;
     std::uint64_t fresh_id() { return rng_(); }
 
     // ---- node_walks.cpp: lookups, walks, election ----

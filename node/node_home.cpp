@@ -78,7 +78,9 @@ void NodeCore::on_subscribe(TimePoint now, ClientHandle c, const wire::Subscribe
     // The client's own mailboxes first (a renewal), then what this node knows.
     sub.candidates = s.preferred;
     if (mailbox_.holds(s.topic)) sub.candidates.push_back(self_addr());
-    for (const auto& m : known_.get(s.topic, now)) sub.candidates.push_back(m);
+    auto known = known_.get(s.topic, now);
+    std::shuffle(known.begin(), known.end(), rng_);  // spread load over the topic's mailboxes
+    for (const auto& m : known) sub.candidates.push_back(m);
     try_next_candidate(now, sub_id);
 }
 

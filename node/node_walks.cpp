@@ -78,7 +78,8 @@ void NodeCore::forward_walk(TimePoint now, wire::WalkStep step, const NodeId& pr
                                   rng_, seek_room);
     if (!choice) {
         // No neighbour at all: the walk ends here.
-        wire::WalkResult r{step.walk_id, step.topic, step.hops, 0, step.hits, step.recruits};
+        wire::WalkResult r{step.walk_id, step.topic, step.hops, step.first_hit_hop, step.hits,
+                           step.recruits};
         if (step.origin.id == config_.id) on_walk_result(now, r);
         else send(step.origin.endpoint.to_endpoint(), r);
         return;
@@ -94,8 +95,7 @@ void NodeCore::on_walk_step(TimePoint now, const Endpoint& from, wire::WalkStep 
     const auto self = self_addr();
     if (mailbox_.holds(step.topic)) {
         add_unique(step.hits, self, wire::max_walk_hits);
-    } else if (step.want_recruit &&
-               mailbox_.state(now) == mailbox::MailboxState::recruiting) {
+    } else if (step.want_recruit && recruiting(now)) {
         add_unique(step.recruits, self, wire::max_walk_hits);
     }
     // Mailboxes of the topic this node already knows count as found (they are checked when the
@@ -103,6 +103,7 @@ void NodeCore::on_walk_step(TimePoint now, const Endpoint& from, wire::WalkStep 
     if (config_.params.use_hints)
         for (const auto& m : known_.get(step.topic, now))
             add_unique(step.hits, m, wire::max_walk_hits);
+    if (step.first_hit_hop == 0 && !step.hits.empty()) step.first_hit_hop = step.hops;
     NodeId previous = step.visited.empty() ? config_.id : step.visited.back();
     if (step.visited.size() <= wire::max_walk_ttl) step.visited.push_back(config_.id);
 
@@ -111,10 +112,9 @@ void NodeCore::on_walk_step(TimePoint now, const Endpoint& from, wire::WalkStep 
         r.walk_id = step.walk_id;
         r.topic = step.topic;
         r.hops = step.hops;
+        r.first_hit_hop = step.first_hit_hop;
         r.hits = std::move(step.hits);
         r.recruits = std::move(step.recruits);
-        // The hop at which the first hit was made is not carried hop by hop; report the hops of
-        // the whole walk when a hit was made at this node, else leave it to the origin's count.
         send(step.origin.endpoint.to_endpoint(), r);
         return;
     }
@@ -185,7 +185,7 @@ void NodeCore::try_adopt(TimePoint now, const std::string& topic) {
     auto it = lookups_.find(topic);
     if (it == lookups_.end()) return;
     Lookup& lookup = it->second;
-    bool self_recruiting = mailbox_.state(now) == mailbox::MailboxState::recruiting;
+    bool self_recruiting = recruiting(now);
     if (!self_recruiting) {
         for (const auto& r : lookup.recruits) {
             if (lookup.adopt_tried.contains(r.id) || r.id == config_.id) continue;
@@ -247,7 +247,11 @@ void NodeCore::resolve_lookup(TimePoint now, const std::string& topic,
     for (std::uint64_t sub_id : waiting) {
         auto s = subs_.find(sub_id);
         if (s == subs_.end()) continue;
-        for (const auto& m : mailboxes)
+        // A random order spreads the clients of a popular topic over all its mailboxes found,
+        // rather than piling them on the one the walks meet first.
+        std::vector<wire::NodeAddr> order = mailboxes;
+        std::shuffle(order.begin(), order.end(), rng_);
+        for (const auto& m : order)
             if (!s->second.tried.contains(m.id)) s->second.candidates.push_back(m);
         try_next_candidate(now, sub_id);
     }

@@ -23,6 +23,11 @@ struct NodeParams {
     std::chrono::seconds hint_expiry{360};    // a hint not refreshed for this long is dropped
     std::chrono::seconds hint_min_interval{15};  // a topic-set change is sent at most this often
 
+    // A mailbox stops advertising room (and walks stop recruiting it) once it holds this many
+    // registrations, well below its hard budget, so that new topics go to less loaded
+    // mailboxes and popular ones keep room for their own clients (load sharing).
+    std::size_t recruit_max_registrations = 500;
+
     // --- walks (DESIGN 2.2) ---
     bool use_hints = true;                    // false: plain random walks (the baseline)
     int walks = 3;                            // W

@@ -23,6 +23,7 @@ struct WalkStep {
     std::string topic;
     std::uint8_t ttl = 0;            // hops left, this one included
     std::uint8_t hops = 0;           // hops made so far
+    std::uint8_t first_hit_hop = 0;  // hop count when the first hit was recorded (0: none yet)
     bool want_recruit = false;       // also look for a node with room to adopt the topic
     std::vector<NodeId> visited;     // nodes seen so far, origin first
     std::vector<NodeAddr> hits;      // mailboxes of the topic found so far
@@ -35,6 +36,7 @@ struct WalkStep {
         v(s.topic, "topic", limits::max_topic_bytes);
         v(s.ttl, "ttl");
         v(s.hops, "hops");
+        v(s.first_hit_hop, "first_hit_hop");
         v(s.want_recruit, "want_recruit");
         v(s.visited, "visited", max_walk_ttl + 1);
         v(s.hits, "hits", max_walk_hits);

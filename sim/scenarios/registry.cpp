@@ -4,11 +4,16 @@
 namespace elmo::sim {
 
 Summary run_dht_bootstrap(const ScenarioOptions& o);
+Summary run_paper_subscribe(const ScenarioOptions& o);
 
 const std::vector<ScenarioInfo>& scenarios() {
     static const std::vector<ScenarioInfo> list = {
         {"dht-bootstrap", "N nodes bootstrap; time to 8 good nodes each, put/get success, load",
          run_dht_bootstrap},
+        {"paper-subscribe",
+         "the elastic-mailbox paper's set-up: 3 clients/node, 3 Zipf topics each; registration, "
+         "mailbox pattern, hints on/off (--param hints=0), 10% crash at 6 min",
+         run_paper_subscribe},
     };
     return list;
 }

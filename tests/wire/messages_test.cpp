@@ -32,6 +32,7 @@ template <> WalkStep sample() {
     w.topic = "t";
     w.ttl = 8;
     w.hops = 2;
+    w.first_hit_hop = 1;
     w.want_recruit = true;
     w.visited = {node(1).id, node(2).id};
     w.hits = {node(3)};

@@ -1,0 +1,131 @@
+#include "sim/elmo_stack.hpp"
+
+namespace elmo::sim {
+
+CoreFactory elmo_node_factory(const ElmoStackConfig& config) {
+    return [config](const CoreContext& ctx) -> std::unique_ptr<ProtocolCore> {
+        NodeCoreConfig c{config.node, config.mailbox, ctx.id, ctx.self, ctx.seed};
+        auto core = std::make_unique<NodeCore>(c, ctx.datagrams, ctx.overlay, ctx.clients);
+        NodeCore* p = core.get();
+        ctx.client_events.connected = [p](TimePoint now, ClientHandle h) {
+            return p->on_client_connected(now, h);
+        };
+        ctx.client_events.frame = [p](TimePoint now, ClientHandle h, ByteView f) {
+            return p->on_client_frame(now, h, f);
+        };
+        ctx.client_events.disconnected = [p](TimePoint now, ClientHandle h) {
+            return p->on_client_disconnected(now, h);
+        };
+        return core;
+    };
+}
+
+NodeCore* elmo_core(Simulation& sim, HostId h) {
+    SimNode* n = sim.is_up(h) ? sim.find(h) : nullptr;
+    return n ? n->core_as<NodeCore>() : nullptr;
+}
+
+Bytes ElmoClient::client_id_of(ClientId id) {
+    Bytes b{'c', 0, 0, 0, 0, 0, 0, 0};
+    for (int i = 0; i < 4; ++i) b[static_cast<std::size_t>(4 + i)] = static_cast<std::uint8_t>(id >> (8 * (3 - i)));
+    return b;
+}
+
+namespace {
+std::vector<Endpoint> with_home(Endpoint home, std::vector<Endpoint> others) {
+    others.insert(others.begin(), home);
+    return others;
+}
+}  // namespace
+
+ElmoClient::ElmoClient(const ElmoStackConfig& config, ClientLink& link, ClientId id,
+                       std::uint64_t seed, std::vector<std::string> topics,
+                       std::vector<Endpoint> other_nodes)
+    : link_(link),
+      core_(config.client, client_id_of(id), with_home(link.home(), std::move(other_nodes)), *this,
+            seed),
+      topics_(std::move(topics)) {}
+
+// The sim's link is "online" or not; the core's connection is its own idea. The core asks to
+// connect (connect()), and is told on_connected once the link is online to that node. Calls
+// into the sim that re-enter this object (set_home) are made only from on_timer, never from
+// inside a core call.
+TimePoint ElmoClient::settle(TimePoint now, TimePoint next) {
+    if (want_ && online_) return now;  // a connection to make: wake at once
+    return next;
+}
+
+TimePoint ElmoClient::on_online(TimePoint now) {
+    online_ = true;
+    TimePoint next = TimePoint::max();
+    if (!started_) {
+        started_ = true;
+        next = core_.start(now);
+        for (const auto& t : topics_) next = core_.subscribe(now, t);
+    }
+    if (want_ && link_.home() == *want_) {
+        want_.reset();
+        connected_ = true;
+        next = core_.on_connected(now);
+    }
+    return settle(now, std::min(next, core_.next_wakeup()));
+}
+
+void ElmoClient::on_offline(TimePoint now) {
+    online_ = false;
+    if (connected_) {
+        connected_ = false;
+        core_.on_disconnected(now);
+    }
+}
+
+TimePoint ElmoClient::on_connection_lost(TimePoint now) {
+    if (!connected_) return settle(now, core_.next_wakeup());
+    connected_ = false;
+    return settle(now, core_.on_disconnected(now));
+}
+
+TimePoint ElmoClient::on_frame(TimePoint now, ByteView frame) {
+    if (!connected_) return settle(now, core_.next_wakeup());
+    return settle(now, core_.on_frame(now, frame));
+}
+
+TimePoint ElmoClient::on_timer(TimePoint now) {
+    if (want_ && online_) {
+        Endpoint target = *want_;
+        if (link_.home() != target) {
+            link_.set_home(target);  // reconnects: on_offline then on_online re-enter here
+        } else {
+            want_.reset();
+            connected_ = true;
+            core_.on_connected(now);
+        }
+    }
+    return settle(now, core_.on_timer(now));
+}
+
+void ElmoClient::connect(const Endpoint& node) {
+    connected_ = false;
+    want_ = node;
+}
+
+void ElmoClient::send(ByteView frame) {
+    if (connected_) link_.send_to_home(frame);
+}
+
+void ElmoClient::disconnect() {
+    connected_ = false;
+    want_.reset();
+}
+
+ClientCoreFactory elmo_client_factory(
+    const ElmoStackConfig& config, std::function<std::vector<std::string>(ClientId)> topics_of,
+    std::function<std::vector<Endpoint>(ClientId)> nodes_of) {
+    return [config, topics_of, nodes_of](ClientLink& link, ClientId id,
+                                         std::uint64_t seed) -> std::unique_ptr<sim::ClientCore> {
+        return std::make_unique<ElmoClient>(config, link, id, seed, topics_of(id),
+                                            nodes_of ? nodes_of(id) : std::vector<Endpoint>{});
+    };
+}
+
+}  // namespace elmo::sim
