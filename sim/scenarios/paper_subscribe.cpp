@@ -215,7 +215,16 @@ Summary run_paper_subscribe(const ScenarioOptions& o) {
     s.set("mailboxes_per_topic_p99", stats::percentile(mpt, 99));
     s.set("mailboxes_per_topic_max", stats::percentile(mpt, 100));
     s.set("registrations_per_mailbox_mean", stats::mean(regs_per_mailbox));
+    s.set("registrations_per_mailbox_p10", stats::percentile(regs_per_mailbox, 10));
+    s.set("registrations_per_mailbox_p50", stats::percentile(regs_per_mailbox, 50));
+    s.set("registrations_per_mailbox_p90", stats::percentile(regs_per_mailbox, 90));
     s.set("registrations_per_mailbox_max", stats::percentile(regs_per_mailbox, 100));
+    std::vector<double> topics_per_mailbox;
+    for (HostId h : sim.live_sorted())
+        if (NodeCore* c = elmo_core(sim, h))
+            if (auto n = c->mailbox().topics().size()) topics_per_mailbox.push_back(static_cast<double>(n));
+    s.set("topics_per_mailbox_p50", stats::percentile(topics_per_mailbox, 50));
+    s.set("topics_per_mailbox_max", stats::percentile(topics_per_mailbox, 100));
     s.set("subscriptions_per_topic_max", stats::percentile(subscribed_topic_counts, 100));
     s.set("over_budget_mailboxes", static_cast<unsigned long>(over_budget + over_capacity));
     s.set("gini_mailbox_registrations", stats::gini(regs_per_mailbox));
