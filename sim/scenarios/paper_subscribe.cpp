@@ -197,7 +197,8 @@ Summary run_paper_subscribe(const ScenarioOptions& o) {
         if (topics.size() > mb.params().capacity_topics) ++over_capacity;
         auto load = mb.load(sim.time_point());
         if (load.registrations > mb.params().max_registrations ||
-            load.stored_bytes > mb.params().max_stored_bytes)
+            load.stored_bytes > mb.params().max_stored_bytes ||
+            load.msgs_per_sec > static_cast<double>(mb.params().max_msgs_per_sec))
             ++over_budget;
         regs_per_mailbox.push_back(static_cast<double>(load.registrations));
         for (const auto& t : topics) mailboxes_of_topic[t] += 1;
