@@ -86,6 +86,7 @@ private:
         std::vector<wire::NodeAddr> recruits;
         std::set<NodeId> adopt_tried;
         bool electing = false;                   // walks over, adoption under way
+        bool need_new = false;                   // the known mailboxes refused: elect one more
     };
     enum class RequestKind : std::uint8_t { register_client, adopt };
     struct Request {

@@ -25,15 +25,13 @@ void NodeCore::start_lookup(TimePoint now, const std::string& topic, std::uint64
     if (!fresh) return;  // one lookup per topic serves every waiting client
     ++stats_.lookups_started;
     if (elect) {
-        // The mailboxes found refused: skip the walks, have a new mailbox elected. Nodes the
-        // client already tried are not asked again.
+        // The mailboxes found refused (full): the topic needs one more mailbox. The walks look
+        // for a recruiting mailbox only (a hit is no use), so that a popular topic's extra
+        // mailboxes join existing ones with room rather than each refused home electing itself.
+        // Nodes the client already tried are not asked again.
         auto s = subs_.find(sub);
         if (s != subs_.end()) lookup.adopt_tried = s->second.tried;
-        lookup.electing = true;
-        lookup.deadline = now + config_.params.lookup_timeout;
-        schedule(lookup.deadline, TimerKind::lookup_deadline);
-        try_adopt(now, topic);
-        return;
+        lookup.need_new = true;
     }
     lookup.deadline = now + config_.params.lookup_timeout;
     schedule(lookup.deadline, TimerKind::lookup_deadline);
@@ -53,6 +51,7 @@ void NodeCore::launch_walks(TimePoint now, const std::string& topic, Lookup& loo
         step.ttl = static_cast<std::uint8_t>(config_.params.walk_ttl);
         step.hops = 0;
         step.want_recruit = true;
+        step.need_room = lookup.need_new;
         step.visited.push_back(config_.id);
         lookup.walks.insert(step.walk_id);
         ++stats_.walks_started;
@@ -73,7 +72,8 @@ void NodeCore::forward_walk(TimePoint now, wire::WalkStep step, const NodeId& pr
         c.visited = std::find(step.visited.begin(), step.visited.end(), id) != step.visited.end();
         c.previous_hop = id == previous;
     }
-    bool seek_room = step.want_recruit && step.hits.empty() && step.recruits.empty();
+    bool seek_room =
+        step.want_recruit && step.recruits.empty() && (step.hits.empty() || step.need_room);
     auto choice = choose_next_hop(cands, config_.params.hint_radius, config_.params.use_hints,
                                   rng_, seek_room);
     if (!choice) {
@@ -140,7 +140,7 @@ void NodeCore::on_walk_result(TimePoint now, const wire::WalkResult& result) {
     }
     for (const auto& r : result.recruits) add_unique(lookup.recruits, r, wire::max_walk_hits);
     // The first hit is enough to serve the waiting clients; later walks only add candidates.
-    if (!lookup.hits.empty()) {
+    if (!lookup.hits.empty() && !lookup.need_new) {
         ++stats_.lookups_found_existing;
         auto hits = lookup.hits;
         resolve_lookup(now, result.topic, hits);
@@ -166,7 +166,7 @@ void NodeCore::finish_walks(TimePoint now, const std::string& topic) {
     auto it = lookups_.find(topic);
     if (it == lookups_.end()) return;
     Lookup& lookup = it->second;
-    if (!lookup.hits.empty()) {
+    if (!lookup.hits.empty() && !lookup.need_new) {
         ++stats_.lookups_found_existing;
         auto hits = lookup.hits;
         resolve_lookup(now, topic, hits);

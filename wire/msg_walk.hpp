@@ -25,6 +25,8 @@ struct WalkStep {
     std::uint8_t hops = 0;           // hops made so far
     std::uint8_t first_hit_hop = 0;  // hop count when the first hit was recorded (0: none yet)
     bool want_recruit = false;       // also look for a node with room to adopt the topic
+    bool need_room = false;          // the topic's mailboxes are full: look for room even
+                                     // after a hit
     std::vector<NodeId> visited;     // nodes seen so far, origin first
     std::vector<NodeAddr> hits;      // mailboxes of the topic found so far
     std::vector<NodeAddr> recruits;  // nodes with room met on the way
@@ -38,6 +40,7 @@ struct WalkStep {
         v(s.hops, "hops");
         v(s.first_hit_hop, "first_hit_hop");
         v(s.want_recruit, "want_recruit");
+        v(s.need_room, "need_room");
         v(s.visited, "visited", max_walk_ttl + 1);
         v(s.hits, "hits", max_walk_hits);
         v(s.recruits, "recruits", max_walk_hits);
