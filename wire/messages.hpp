@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "wire/msg_client.hpp"
+#include "wire/msg_gossip.hpp"
 #include "wire/msg_hint.hpp"
 #include "wire/msg_mailbox.hpp"
 #include "wire/msg_probe.hpp"
@@ -22,7 +23,9 @@ using MessageTypes = TypeList<Ping, Pong, EventPush, HintUpdate,               /
                               WalkStep, WalkResult,                              //
                               AdoptRequest, AdoptReply, RegisterRequest, RegisterReply,
                               TopicEvaporated,                                   //
-                              ClientHello, Subscribe, SubscribeResult, Unsubscribe, MailboxLost>;
+                              ClientHello, Subscribe, SubscribeResult, Unsubscribe, MailboxLost,
+                              GossipEvent, IHave, Graft, Prune, Digest, DigestWant, GossipJoin,
+                              GossipLeave>;
 // --------------------------------------
 
 namespace detail {

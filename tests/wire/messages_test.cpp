@@ -54,6 +54,14 @@ template <> SubscribeResult sample() {
 }
 template <> Unsubscribe sample() { return {"t", {node(3)}}; }
 template <> MailboxLost sample() { return {"t", node(3), {node(4)}}; }
+template <> GossipEvent sample() { return {test::sample_event(), 2, GossipKind::push}; }
+template <> IHave sample() { return {"higgs", {test::sample_event(1).id}}; }
+template <> Graft sample() { return {"higgs", {test::sample_event(2).id}}; }
+template <> Prune sample() { return {"higgs"}; }
+template <> Digest sample() { return {"higgs", node(5).id, {test::sample_event(3).id}}; }
+template <> DigestWant sample() { return {"higgs", {}}; }
+template <> GossipJoin sample() { return {"higgs", node(5).id, false}; }
+template <> GossipLeave sample() { return {"higgs"}; }
 
 template <class T>
 class EveryMessage : public ::testing::Test {};

@@ -1,0 +1,156 @@
+// The engine around the trees: topics, the link handshake, strangers, unknown topics, notices,
+// wake-ups and time that never runs back.
+#include <gtest/gtest.h>
+
+#include "fixtures.hpp"
+
+namespace elmo::gossip::test {
+namespace {
+
+class EngineTest : public ::testing::Test {
+  protected:
+    EngineTest() { engine_.add_topic("t"); }
+    FakePort port_;
+    GossipEngine engine_{node_id(0), port_};
+};
+
+TEST_F(EngineTest, TopicsAndPeerResults) {
+    EXPECT_FALSE(engine_.add_topic("t"));
+    EXPECT_TRUE(engine_.add_topic("a"));
+    EXPECT_EQ(engine_.topics(), (std::vector<std::string>{"a", "t"}));
+    EXPECT_EQ(engine_.add_peer(t0, "zz", addr(1)), PeerResult::not_held);
+    EXPECT_EQ(engine_.add_peer(t0, "t", addr(0)), PeerResult::is_self);
+    EXPECT_EQ(engine_.add_peer(t0, "t", addr(1)), PeerResult::added);
+    EXPECT_EQ(engine_.add_peer(t0, "t", addr(1)), PeerResult::already_linked);
+    auto joins = port_.sent_of<wire::GossipJoin>(1);
+    ASSERT_EQ(joins.size(), 1u);
+    EXPECT_EQ(joins[0], (wire::GossipJoin{"t", node_id(0), false}));
+    EXPECT_FALSE(engine_.publish(t0, make_event("zz", 1)));
+    EXPECT_EQ(to_string(PeerResult::refused_full), "refused_full");
+}
+
+TEST_F(EngineTest, PeersPerTopicAreBounded) {
+    for (int n = 1; n <= 16; ++n) EXPECT_EQ(engine_.add_peer(t0, "t", addr(n)), PeerResult::added);
+    EXPECT_EQ(engine_.add_peer(t0, "t", addr(17)), PeerResult::refused_full);
+    // A remote join beyond the bound is refused with a GossipLeave.
+    port_.clear();
+    engine_.on_message(t0, endpoint(18), wire::GossipJoin{"t", node_id(18), false});
+    EXPECT_EQ(port_.sent_of<wire::GossipLeave>(18).size(), 1u);
+    EXPECT_EQ(engine_.counters().peers_refused, 1u);
+    EXPECT_TRUE(engine_.take_notices().empty());
+}
+
+TEST_F(EngineTest, RemoteJoinIsAdmittedAndAcknowledged) {
+    engine_.on_message(t0, endpoint(5), wire::GossipJoin{"t", node_id(5), false});
+    EXPECT_EQ(engine_.tree("t")->peers(), std::vector<NodeId>{node_id(5)});
+    EXPECT_TRUE(engine_.tree("t")->is_eager(node_id(5)));
+    auto ack = port_.sent_of<wire::GossipJoin>(5);
+    ASSERT_EQ(ack.size(), 1u);
+    EXPECT_TRUE(ack[0].ack);
+    auto notices = engine_.take_notices();
+    ASSERT_EQ(notices.size(), 1u);
+    EXPECT_EQ(notices[0], (PeerNotice{"t", addr(5), PeerNotice::Kind::admitted}));
+    // An ack is not answered.
+    port_.clear();
+    engine_.on_message(t0, endpoint(5), wire::GossipJoin{"t", node_id(5), true});
+    EXPECT_TRUE(port_.sent.empty());
+}
+
+TEST_F(EngineTest, DigestFromAStrangerRestoresTheLink) {
+    engine_.on_message(t0, endpoint(4), wire::Digest{"t", node_id(4), {id_of(1)}});
+    EXPECT_EQ(engine_.tree("t")->peers(), std::vector<NodeId>{node_id(4)});
+    ASSERT_EQ(port_.sent_of<wire::DigestWant>(4).size(), 1u);
+    EXPECT_EQ(port_.sent_of<wire::DigestWant>(4)[0].ids, std::vector<wire::EventId>{id_of(1)});
+    EXPECT_EQ(engine_.take_notices().size(), 1u);
+}
+
+TEST_F(EngineTest, StrangerEventIsTakenAndTheStrangerAskedWhoItIsAtARate) {
+    engine_.add_peer(t0, "t", addr(1));
+    port_.clear();
+    auto e1 = make_event("t", 1), e2 = make_event("t", 2);
+    engine_.on_message(t0, endpoint(7), wire::GossipEvent{e1, 1, wire::GossipKind::push});
+    engine_.on_message(t0 + 1s, endpoint(7), wire::GossipEvent{e2, 1, wire::GossipKind::push});
+    EXPECT_EQ(port_.store.size(), 2u);
+    EXPECT_EQ(port_.sent_of<wire::GossipEvent>(1).size(), 2u);  // forwarded to the real peer
+    EXPECT_EQ(port_.sent_of<wire::GossipJoin>(7).size(), 1u);   // once per interval
+    EXPECT_EQ(engine_.counters().from_strangers, 2u);
+    EXPECT_EQ(engine_.counters().stranger_replies_suppressed, 1u);
+    engine_.on_message(t0 + 6s, endpoint(7), wire::IHave{"t", {id_of(3)}});
+    EXPECT_EQ(port_.sent_of<wire::GossipJoin>(7).size(), 2u);
+    EXPECT_EQ(engine_.tree("t")->missing_size(), 0u);  // nobody to graft from
+}
+
+TEST_F(EngineTest, UnknownTopicIsAnsweredWithLeave) {
+    engine_.on_message(t0, endpoint(3), wire::IHave{"other", {id_of(1)}});
+    engine_.on_message(t0, endpoint(3), wire::GossipLeave{"other"});
+    engine_.on_message(t0, endpoint(4), wire::GossipJoin{"other", node_id(4), false});
+    EXPECT_EQ(port_.sent_of<wire::GossipLeave>(3).size(), 1u);
+    EXPECT_EQ(port_.sent_of<wire::GossipLeave>(4).size(), 1u);
+    EXPECT_EQ(engine_.counters().unknown_topic, 3u);
+    EXPECT_TRUE(port_.delivered.empty());
+}
+
+TEST_F(EngineTest, LeaveRemovesThePeerAndIsReported) {
+    engine_.add_peer(t0, "t", addr(2));
+    engine_.on_message(t0, endpoint(2), wire::GossipLeave{"t"});
+    EXPECT_TRUE(engine_.tree("t")->peers().empty());
+    auto notices = engine_.take_notices();
+    ASSERT_EQ(notices.size(), 1u);
+    EXPECT_EQ(notices[0].kind, PeerNotice::Kind::left);
+}
+
+TEST_F(EngineTest, RemovePeerAndTopicNotifyPeers) {
+    engine_.add_peer(t0, "t", addr(1));
+    engine_.add_peer(t0, "t", addr(2));
+    port_.clear();
+    EXPECT_TRUE(engine_.remove_peer(t0, "t", node_id(1)));
+    EXPECT_FALSE(engine_.remove_peer(t0, "t", node_id(1)));
+    EXPECT_TRUE(engine_.remove_peer(t0, "t", node_id(2), false));
+    EXPECT_EQ(port_.sent_of<wire::GossipLeave>(1).size(), 1u);
+    EXPECT_TRUE(port_.sent_of<wire::GossipLeave>(2).empty());
+    engine_.add_peer(t0, "t", addr(3));
+    port_.clear();
+    EXPECT_TRUE(engine_.remove_topic(t0, "t"));
+    EXPECT_EQ(port_.sent_of<wire::GossipLeave>(3).size(), 1u);
+    EXPECT_FALSE(engine_.holds("t"));
+    EXPECT_EQ(engine_.next_wakeup(), TimePoint::max());
+}
+
+TEST_F(EngineTest, NextWakeupIsTheEarliestOverTopics) {
+    EXPECT_EQ(engine_.next_wakeup(), TimePoint::max());
+    engine_.add_topic("a");
+    engine_.add_peer(t0, "t", addr(1));
+    engine_.add_peer(t0 + 10s, "a", addr(2));
+    EXPECT_EQ(engine_.next_wakeup(), t0 + engine_.params().digest_period);
+    engine_.on_message(t0 + 20s, endpoint(1), wire::Prune{"t"});
+    engine_.publish(t0 + 20s, make_event("t", 1));
+    EXPECT_EQ(engine_.next_wakeup(), t0 + 20s + engine_.params().ihave_flush_interval);
+    engine_.on_timer(engine_.next_wakeup());
+    EXPECT_EQ(engine_.next_wakeup(), t0 + engine_.params().digest_period);
+    engine_.on_timer(engine_.next_wakeup());
+    EXPECT_EQ(engine_.next_wakeup(), t0 + 10s + engine_.params().digest_period);
+}
+
+TEST_F(EngineTest, TimeNeverRunsBack) {
+    engine_.add_peer(t0 + 10s, "t", addr(1));
+    engine_.on_message(t0 + 10s, endpoint(1), wire::Prune{"t"});
+    engine_.publish(t0, make_event("t", 1));  // an earlier `now` counts as t0 + 10s
+    EXPECT_EQ(engine_.next_wakeup(), t0 + 10s + engine_.params().ihave_flush_interval);
+}
+
+TEST_F(EngineTest, NoticesAreBounded) {
+    GossipParams p;
+    p.max_notices = 2;
+    FakePort port;
+    GossipEngine e(node_id(0), port, p);
+    e.add_topic("t");
+    for (int n = 1; n <= 4; ++n)
+        e.on_message(t0, endpoint(n), wire::GossipJoin{"t", node_id(n), false});
+    auto notices = e.take_notices();
+    ASSERT_EQ(notices.size(), 2u);
+    EXPECT_EQ(notices[0].peer, addr(3));  // the oldest were dropped
+    EXPECT_EQ(e.counters().notices_dropped, 2u);
+}
+
+}  // namespace
+}  // namespace elmo::gossip::test
