@@ -21,14 +21,9 @@ bool HintTable::receive(const NodeId& from, const wire::HintUpdate& hint, TimePo
         ++rejected_;
         return false;
     }
-    auto it = by_neighbour_.find(from);
-    if (it != by_neighbour_.end() && hint.seq < it->second.seq && it->second.expires > now) {
-        ++rejected_;
-        return false;
-    }
     Held h;
     h.seq = hint.seq;
-    h.expires = now + std::chrono::seconds(hint.lifetime_s);
+    h.expires = now + std::min<Duration>(std::chrono::seconds(hint.lifetime_s), max_lifetime_);
     h.room_distance = hint.room_distance;
     h.topics = hint.topics;
     by_neighbour_[from] = std::move(h);

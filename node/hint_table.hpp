@@ -7,6 +7,7 @@
 // symmetric enough: Kademlia's closest neighbours tend to know each other); and the distance to
 // the nearest mailbox with room (0 when this node is a recruiting mailbox).
 #include <map>
+#include <set>
 #include <optional>
 #include <vector>
 
@@ -19,14 +20,20 @@ namespace elmo {
 
 class HintTable {
 public:
-    HintTable(int radius, std::uint32_t bits, std::uint32_t hashes, std::size_t merge_fanout)
-        : radius_(radius), bits_(bits), hashes_(hashes), merge_fanout_(merge_fanout) {}
+    // `max_lifetime`: a hint is kept at most this long, whatever its sender says.
+    HintTable(int radius, std::uint32_t bits, std::uint32_t hashes, std::size_t merge_fanout,
+              Duration max_lifetime)
+        : radius_(radius), bits_(bits), hashes_(hashes), merge_fanout_(merge_fanout),
+          max_lifetime_(max_lifetime) {}
 
-    // Stores a neighbour's hint. Returns false (and ignores it) when it is older than the one held
-    // or its filter's shape differs from ours.
+    // Stores a neighbour's hint, replacing the one held (hints are minutes apart, so a reordered
+    // older one is not worth guarding against, and a restarted neighbour counts from 1 again).
+    // Returns false (and ignores it) when its filter's shape differs from ours.
     bool receive(const NodeId& from, const wire::HintUpdate& hint, TimePoint now);
-    // Forgets a neighbour (it left the overlay).
-    void forget(const NodeId& neighbour) { by_neighbour_.erase(neighbour); }
+    // Keeps only the hints of these neighbours (the others left the overlay).
+    void retain(const std::set<NodeId>& neighbours) {
+        std::erase_if(by_neighbour_, [&](const auto& kv) { return !neighbours.contains(kv.first); });
+    }
     // Drops expired hints; returns how many.
     std::size_t expire(TimePoint now);
 
@@ -56,6 +63,7 @@ private:
     std::uint32_t bits_;
     std::uint32_t hashes_;
     std::size_t merge_fanout_;
+    Duration max_lifetime_;
     std::map<NodeId, Held> by_neighbour_;
     std::uint64_t rejected_ = 0;
 };

@@ -1,6 +1,7 @@
 #include "node/node_core.hpp"
 
 #include <algorithm>
+#include <cassert>
 
 namespace elmo {
 
@@ -18,9 +19,15 @@ NodeCore::NodeCore(NodeCoreConfig config, DatagramPort& datagrams, OverlayPort& 
       rng_(config_.seed),
       mailbox_(config_.mailbox),
       hints_(config_.params.hint_radius, config_.params.hint_bits, config_.params.hint_hashes,
-             config_.params.hint_merge_fanout),
+             config_.params.hint_merge_fanout, config_.params.hint_expiry),
       known_(config_.params.known_topics_max, config_.params.known_mailboxes_per_topic,
-             config_.params.known_mailbox_ttl) {}
+             config_.params.known_mailbox_ttl) {
+    // Parameters are checked where they are parsed (CLI, config file); these are bugs.
+    assert(config_.params.walk_ttl >= 1 &&
+           static_cast<std::size_t>(config_.params.walk_ttl) <= wire::max_walk_ttl);
+    assert(config_.params.hint_radius >= 0 && config_.params.hint_radius <= 8);
+    assert(config_.params.subscribe_deadline > config_.params.request_timeout);
+}
 
 TimePoint NodeCore::on_start(TimePoint now) {
     // Spread periodic work so that nodes started together do not send in lockstep.
@@ -65,7 +72,12 @@ const std::vector<Neighbour>& NodeCore::neighbours(TimePoint now) {
         neighbours_ = overlay_.neighbours();
         std::erase_if(neighbours_, [&](const Neighbour& n) { return n.id == config_.id; });
         endpoint_to_id_.clear();
-        for (const auto& n : neighbours_) endpoint_to_id_[n.endpoint] = n.id;
+        std::set<NodeId> ids;
+        for (const auto& n : neighbours_) {
+            endpoint_to_id_[n.endpoint] = n.id;
+            ids.insert(n.id);
+        }
+        hints_.retain(ids);  // hints of nodes that left the overlay are not merged any more
         neighbours_refreshed_ = now;
         neighbours_valid_ = true;
     }
@@ -148,6 +160,12 @@ TimePoint NodeCore::on_timer(TimePoint now) {
                 break;
             }
             case TimerKind::request_timeout: on_request_timeout(now, t.key); break;
+            case TimerKind::sub_deadline:
+                if (subs_.contains(t.key)) {
+                    ++stats_.subscribe_deadline_missed;
+                    fail_sub(t.key);
+                }
+                break;
             case TimerKind::ping_round:
                 ping_round(now);
                 schedule(now + config_.params.mailbox_ping_period, TimerKind::ping_round);

@@ -57,7 +57,7 @@ public:
 
 private:
     enum class TimerKind : std::uint8_t { hint_refresh, hint_send, lookup_deadline, request_timeout,
-                                          ping_round };
+                                          ping_round, sub_deadline };
     struct Timer {
         TimePoint when;
         std::uint64_t seq;
@@ -77,6 +77,9 @@ private:
         std::set<NodeId> tried;
         int lookups = 0;
     };
+    // Subscriptions in progress per client connection, and lookups per node: bounded.
+    static constexpr std::size_t max_pending_per_client = 32;
+    static constexpr std::size_t max_lookups = 1024;
     // A search for the mailboxes of one topic.
     struct Lookup {
         std::set<std::uint64_t> walks;           // outstanding walk ids
@@ -87,6 +90,8 @@ private:
         std::set<NodeId> adopt_tried;
         bool electing = false;                   // walks over, adoption under way
         bool need_new = false;                   // the known mailboxes refused: elect one more
+        std::uint64_t generation = 0;            // tells this lookup from a later one
+        std::uint64_t adopt_in_flight = 0;       // AdoptRequest awaiting its answer, or 0
     };
     enum class RequestKind : std::uint8_t { register_client, adopt };
     struct Request {
@@ -94,6 +99,7 @@ private:
         std::uint64_t sub = 0;       // register_client: the PendingSub
         std::string topic;           // adopt: the lookup's topic
         wire::NodeAddr target;
+        std::uint64_t lookup_generation = 0;  // adopt: the lookup that sent it
     };
     struct Session {
         Bytes client_id;
@@ -133,6 +139,9 @@ private:
     void finish_walks(TimePoint now, const std::string& topic);
     void try_adopt(TimePoint now, const std::string& topic);
     void on_adopt_reply(TimePoint now, std::uint64_t request_id, const wire::AdoptReply& r);
+    void on_adopt_timeout(TimePoint now, const Request& req, std::uint64_t request_id);
+    void send_adopt(TimePoint now, Lookup& lookup, const std::string& topic,
+                    const wire::NodeAddr& target);
     void resolve_lookup(TimePoint now, const std::string& topic,
                         const std::vector<wire::NodeAddr>& mailboxes);
 
@@ -145,6 +154,7 @@ private:
     void complete_sub(TimePoint now, std::uint64_t sub_id, const wire::NodeAddr& mailbox,
                       std::uint32_t lifetime_s, std::vector<wire::NodeAddr> others);
     void fail_sub(std::uint64_t sub_id);
+    void drop_registration(ClientHandle c, const std::string& topic, const NodeId& mailbox);
     void watch(const wire::NodeAddr& mailbox, ClientHandle c, const std::string& topic);
     void ping_round(TimePoint now);
     void on_pong(const Endpoint& from, const wire::Pong& p);

@@ -70,13 +70,36 @@ void NodeCore::on_subscribe(TimePoint now, ClientHandle c, const wire::Subscribe
                                                 wire::SubscribeStatus::failed, self_addr(), 0, {}});
         return;
     }
+    // A repeat of a subscription still in progress (the client timed out and asked again) joins
+    // it: answering twice could register the client at two mailboxes.
+    std::size_t pending = 0;
+    for (auto& [id, p] : subs_) {
+        if (p.client != c) continue;
+        if (p.topic == s.topic) {
+            p.client_request = s.request_id;
+            return;
+        }
+        ++pending;
+    }
+    if (pending >= max_pending_per_client) {
+        ++stats_.subscribe_refused_busy;
+        send_to_client(c, wire::SubscribeResult{s.request_id, s.topic,
+                                                wire::SubscribeStatus::failed, self_addr(), 0, {}});
+        return;
+    }
     std::uint64_t sub_id = fresh_id();
     PendingSub& sub = subs_[sub_id];
     sub.client = c;
     sub.client_request = s.request_id;
     sub.topic = s.topic;
-    // The client's own mailboxes first (a renewal), then what this node knows.
-    sub.candidates = s.preferred;
+    // Answer before the client gives up (its request timeout is longer): a late success would be
+    // ignored by the client and leave a registration nobody renews.
+    schedule(now + config_.params.subscribe_deadline, TimerKind::sub_deadline, sub_id);
+    // The client's own mailboxes first (a renewal), at most a few: each dead one costs a
+    // request timeout. Then what this node knows.
+    sub.candidates.assign(s.preferred.begin(),
+                          s.preferred.begin() +
+                              static_cast<long>(std::min(s.preferred.size(), config_.params.max_preferred)));
     if (mailbox_.holds(s.topic)) sub.candidates.push_back(self_addr());
     auto known = known_.get(s.topic, now);
     std::shuffle(known.begin(), known.end(), rng_);  // spread load over the topic's mailboxes
@@ -88,12 +111,7 @@ void NodeCore::on_unsubscribe(TimePoint now, ClientHandle c, const wire::Unsubsc
     auto s = sessions_.find(c);
     if (s == sessions_.end()) return;
     for (const auto& m : u.mailboxes) {
-        s->second.registrations.erase({u.topic, m.id});
-        auto w = watched_.find(m.id);
-        if (w != watched_.end()) {
-            w->second.users.erase({c, u.topic});
-            if (w->second.users.empty()) watched_.erase(w);
-        }
+        drop_registration(c, u.topic, m.id);
         if (m.id == config_.id) mailbox_.unregister_client(u.topic, s->second.client_id, now);
         // Remote registrations lapse on their own (no renewal); no message needed.
     }
@@ -124,6 +142,11 @@ void NodeCore::try_next_candidate(TimePoint now, std::uint64_t sub_id) {
     // mailbox elected; then give up (the client retries later).
     if (sub.lookups < 2) {
         bool elect = sub.lookups == 1;
+        if (lookups_.size() >= max_lookups && !lookups_.contains(sub.topic)) {
+            ++stats_.lookups_refused_busy;
+            fail_sub(sub_id);
+            return;
+        }
         ++sub.lookups;
         start_lookup(now, sub.topic, sub_id, elect);
         return;
@@ -168,11 +191,11 @@ void NodeCore::on_request_timeout(TimePoint now, std::uint64_t request_id) {
     if (rq == requests_.end()) return;  // answered in time
     Request req = rq->second;
     requests_.erase(rq);
-    ++stats_.registration_timeouts;
     if (req.kind == RequestKind::adopt) {
-        try_adopt(now, req.topic);
+        on_adopt_timeout(now, req, request_id);
         return;
     }
+    ++stats_.registration_timeouts;
     auto s = subs_.find(req.sub);
     if (s != subs_.end()) known_.forget(s->second.topic, req.target.id);
     try_next_candidate(now, req.sub);
@@ -189,6 +212,12 @@ void NodeCore::complete_sub(TimePoint now, std::uint64_t sub_id, const wire::Nod
     if (others.size() > wire::max_mailboxes_listed) others.resize(wire::max_mailboxes_listed);
     auto s = sessions_.find(sub.client);
     if (s == sessions_.end()) return;
+    // One registration per (client, topic) as far as this home is concerned: a renewal that
+    // landed on another mailbox replaces the old one (which lapses on its own).
+    std::vector<NodeId> old;
+    for (const auto& [topic, m] : s->second.registrations)
+        if (topic == sub.topic && m != mailbox.id) old.push_back(m);
+    for (const auto& m : old) drop_registration(sub.client, sub.topic, m);
     s->second.registrations.insert({sub.topic, mailbox.id});
     if (mailbox.id != config_.id) watch(mailbox, sub.client, sub.topic);
     send_to_client(sub.client,
@@ -205,6 +234,15 @@ void NodeCore::fail_sub(std::uint64_t sub_id) {
                    wire::SubscribeResult{it->second.client_request, it->second.topic,
                                          wire::SubscribeStatus::failed, self_addr(), 0, {}});
     subs_.erase(it);
+}
+
+void NodeCore::drop_registration(ClientHandle c, const std::string& topic, const NodeId& mailbox) {
+    auto s = sessions_.find(c);
+    if (s != sessions_.end()) s->second.registrations.erase({topic, mailbox});
+    auto w = watched_.find(mailbox);
+    if (w == watched_.end()) return;
+    w->second.users.erase({c, topic});
+    if (w->second.users.empty()) watched_.erase(w);
 }
 
 void NodeCore::watch(const wire::NodeAddr& mailbox, ClientHandle c, const std::string& topic) {

@@ -22,8 +22,18 @@ void NodeCore::start_lookup(TimePoint now, const std::string& topic, std::uint64
     auto [it, fresh] = lookups_.try_emplace(topic);
     Lookup& lookup = it->second;
     if (sub) lookup.waiting.push_back(sub);
-    if (!fresh) return;  // one lookup per topic serves every waiting client
+    if (!fresh) {
+        // One lookup per topic serves every waiting client. A client whose known mailboxes all
+        // refused turns it into a search for one more mailbox.
+        if (elect && !lookup.need_new) {
+            lookup.need_new = true;
+            auto s = subs_.find(sub);
+            if (s != subs_.end()) lookup.adopt_tried.insert(s->second.tried.begin(), s->second.tried.end());
+        }
+        return;
+    }
     ++stats_.lookups_started;
+    lookup.generation = fresh_id();
     if (elect) {
         // The mailboxes found refused (full): the topic needs one more mailbox. The walks look
         // for a recruiting mailbox only (a hit is no use), so that a popular topic's extra
@@ -66,8 +76,11 @@ void NodeCore::forward_walk(TimePoint now, wire::WalkStep step, const NodeId& pr
     for (std::size_t i = 0; i < nbrs.size(); ++i) {
         const NodeId& id = nbrs[i].id;
         auto& c = cands[i];
-        c.known_mailbox = known_.knows(step.topic, id, now);
-        c.hint_level = hints_.match(id, th, now);
+        // A walk for one more mailbox has no use for the topic's (full) mailboxes: room only.
+        if (!step.need_room) {
+            c.known_mailbox = known_.knows(step.topic, id, now);
+            c.hint_level = hints_.match(id, th, now);
+        }
         c.room_distance = hints_.room_distance(id, now);
         c.visited = std::find(step.visited.begin(), step.visited.end(), id) != step.visited.end();
         c.previous_hop = id == previous;
@@ -115,7 +128,8 @@ void NodeCore::on_walk_step(TimePoint now, const Endpoint& from, wire::WalkStep 
         r.first_hit_hop = step.first_hit_hop;
         r.hits = std::move(step.hits);
         r.recruits = std::move(step.recruits);
-        send(step.origin.endpoint.to_endpoint(), r);
+        if (step.origin.id == config_.id) on_walk_result(now, r);  // the walk came back home
+        else send(step.origin.endpoint.to_endpoint(), r);
         return;
     }
     forward_walk(now, std::move(step), previous);
@@ -129,10 +143,13 @@ void NodeCore::on_walk_result(TimePoint now, const wire::WalkResult& result) {
         return;
     }
     Lookup& lookup = it->second;
-    ++stats_.walks_returned;
-    if (!result.hits.empty()) {
-        ++stats_.walks_with_hit;
-        stats_.walk_hops_to_first_hit += result.first_hit_hop ? result.first_hit_hop : result.hops;
+    if (!lookup.need_new) {  // walks for room are not searches for the topic's mailboxes
+        ++stats_.walks_returned;
+        if (!result.hits.empty()) {
+            ++stats_.walks_with_hit;
+            stats_.walk_hops_to_first_hit +=
+                result.first_hit_hop ? result.first_hit_hop : result.hops;
+        }
     }
     for (const auto& h : result.hits) {
         add_unique(lookup.hits, h, wire::max_walk_hits);
@@ -151,14 +168,17 @@ void NodeCore::on_walk_result(TimePoint now, const wire::WalkResult& result) {
 
 void NodeCore::on_lookup_deadline(TimePoint now, const std::string& topic) {
     auto it = lookups_.find(topic);
-    if (it == lookups_.end()) return;
-    if (it->second.electing) {
-        // Adoption did not finish in time either: elect ourselves, or fail.
-        it->second.recruits.clear();
-        try_adopt(now, topic);
+    if (it == lookups_.end() || it->second.deadline > now) return;
+    Lookup& lookup = it->second;
+    lookup.deadline = TimePoint::max();  // acted on once; a new phase sets a new one
+    if (lookup.electing) {
+        // Adoption did not finish in time: stop waiting for the recruits, elect ourselves or ask
+        // a neighbour. A request in flight keeps its own timeout.
+        lookup.recruits.clear();
+        if (!lookup.adopt_in_flight) try_adopt(now, topic);
         return;
     }
-    it->second.walks.clear();  // lost walks (a hop to a dead node) are given up
+    lookup.walks.clear();  // lost walks (a hop to a dead node) are given up
     finish_walks(now, topic);
 }
 
@@ -181,26 +201,42 @@ void NodeCore::finish_walks(TimePoint now, const std::string& topic) {
 // No mailbox of the topic was found. A recruiting mailbox met by a walk adopts it (mailboxes fill
 // up before new ones appear); else this home node elects itself if it has room; else an unvisited
 // neighbour is asked (any inactive node has room).
+void NodeCore::send_adopt(TimePoint now, Lookup& lookup, const std::string& topic,
+                          const wire::NodeAddr& target) {
+    lookup.adopt_tried.insert(target.id);
+    std::uint64_t rid = fresh_id();
+    Request req{RequestKind::adopt, 0, topic, target};
+    req.lookup_generation = lookup.generation;
+    requests_[rid] = std::move(req);
+    lookup.adopt_in_flight = rid;
+    schedule(now + config_.params.request_timeout, TimerKind::request_timeout, rid);
+    send(target.endpoint.to_endpoint(), wire::AdoptRequest{rid, topic});
+}
+
 void NodeCore::try_adopt(TimePoint now, const std::string& topic) {
     auto it = lookups_.find(topic);
     if (it == lookups_.end()) return;
     Lookup& lookup = it->second;
-    bool self_recruiting = recruiting(now);
-    if (!self_recruiting) {
+    lookup.adopt_in_flight = 0;
+    // Nobody is waiting any more (their clients left): elect nothing.
+    bool anyone = std::any_of(lookup.waiting.begin(), lookup.waiting.end(),
+                              [&](std::uint64_t s) { return subs_.contains(s); });
+    if (!anyone) {
+        lookups_.erase(it);
+        return;
+    }
+    if (!recruiting(now)) {
         for (const auto& r : lookup.recruits) {
             if (lookup.adopt_tried.contains(r.id) || r.id == config_.id) continue;
-            lookup.adopt_tried.insert(r.id);
-            std::uint64_t rid = fresh_id();
-            requests_[rid] = Request{RequestKind::adopt, 0, topic, r};
-            schedule(now + config_.params.request_timeout, TimerKind::request_timeout, rid);
-            send(r.endpoint.to_endpoint(), wire::AdoptRequest{rid, topic});
+            send_adopt(now, lookup, topic, r);
             return;
         }
     }
     if (!lookup.adopt_tried.contains(config_.id)) {
         lookup.adopt_tried.insert(config_.id);
-        if (mailbox_.adopt_topic(topic, now) != mailbox::AdoptResult::refused_full) {
-            ++stats_.lookups_self_elected;
+        auto adopted = mailbox_.adopt_topic(topic, now);
+        if (adopted != mailbox::AdoptResult::refused_full) {
+            if (adopted == mailbox::AdoptResult::adopted) ++stats_.lookups_self_elected;
             topics_changed(now);
             resolve_lookup(now, topic, {self_addr()});
             return;
@@ -208,16 +244,20 @@ void NodeCore::try_adopt(TimePoint now, const std::string& topic) {
     }
     for (const auto& n : neighbours(now)) {
         if (lookup.adopt_tried.contains(n.id)) continue;
-        lookup.adopt_tried.insert(n.id);
-        std::uint64_t rid = fresh_id();
-        wire::NodeAddr target = wire::NodeAddr::from(n.id, n.endpoint);
-        requests_[rid] = Request{RequestKind::adopt, 0, topic, target};
-        schedule(now + config_.params.request_timeout, TimerKind::request_timeout, rid);
-        send(n.endpoint, wire::AdoptRequest{rid, topic});
+        send_adopt(now, lookup, topic, wire::NodeAddr::from(n.id, n.endpoint));
         return;
     }
     ++stats_.lookups_failed;
     resolve_lookup(now, topic, {});
+}
+
+void NodeCore::on_adopt_timeout(TimePoint now, const Request& req, std::uint64_t request_id) {
+    ++stats_.adopt_timeouts;
+    auto it = lookups_.find(req.topic);
+    if (it == lookups_.end() || it->second.generation != req.lookup_generation ||
+        it->second.adopt_in_flight != request_id)
+        return;  // a lookup that is over, or a later one
+    try_adopt(now, req.topic);
 }
 
 void NodeCore::on_adopt_reply(TimePoint now, std::uint64_t request_id, const wire::AdoptReply& r) {
@@ -228,8 +268,16 @@ void NodeCore::on_adopt_reply(TimePoint now, std::uint64_t request_id, const wir
     }
     Request req = rq->second;
     requests_.erase(rq);
+    auto it = lookups_.find(req.topic);
+    bool current = it != lookups_.end() && it->second.generation == req.lookup_generation &&
+                   it->second.adopt_in_flight == request_id;
     if (r.status == wire::AdoptStatus::refused_full) {
-        try_adopt(now, req.topic);
+        if (current) try_adopt(now, req.topic);
+        return;
+    }
+    if (!current) {
+        // The lookup ended meanwhile; the node holds the topic anyway: remember it.
+        known_.learn(req.topic, req.target, now);
         return;
     }
     ++stats_.lookups_recruited;

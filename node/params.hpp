@@ -41,6 +41,10 @@ struct NodeParams {
     std::chrono::seconds mailbox_ping_period{20};
     int mailbox_ping_misses = 3;              // consecutive unanswered pings: the mailbox is lost
     std::chrono::seconds request_timeout{3};  // adopt/register requests
+    // A subscription the home cannot complete in this time is answered `failed` (the client
+    // retries with backoff). Below the client's own request timeout (15 s).
+    std::chrono::seconds subscribe_deadline{12};
+    std::size_t max_preferred = 4;            // mailboxes taken from a client's preferred list
 
     // --- clients at this home node ---
     std::size_t max_clients = 10'000;         // sessions beyond this are refused

@@ -30,13 +30,15 @@ struct Sub {
 
 double secs(Duration d) { return std::chrono::duration<double>(d).count(); }
 
-// (host, topic, client id) of every registration held by a live mailbox.
-std::set<std::tuple<HostId, std::string, Bytes>> registrations(Simulation& sim) {
-    std::set<std::tuple<HostId, std::string, Bytes>> out;
+// (mailbox host, topic, client id, home host) of every registration held by a live mailbox.
+using Registrations = std::set<std::tuple<HostId, std::string, Bytes, HostId>>;
+Registrations registrations(Simulation& sim) {
+    Registrations out;
     for (HostId h : sim.live_sorted())
         if (NodeCore* c = elmo_core(sim, h))
             for (const auto& t : c->mailbox().topics())
-                for (const auto& r : c->mailbox().clients(t)) out.insert({h, t, r.client});
+                for (const auto& r : c->mailbox().clients(t))
+                    out.insert({h, t, r.client, Network::host_of(r.home)});
     return out;
 }
 
@@ -49,11 +51,13 @@ std::optional<HostId> believed_mailbox(Clients& clients, const Sub& s) {
     return Network::host_of(it->second.mailbox.endpoint.to_endpoint());
 }
 
-// Registered with a live mailbox: the client believes so and the mailbox holds it.
-bool verified(Clients& clients, const Sub& s,
-              const std::set<std::tuple<HostId, std::string, Bytes>>& regs) {
+// Registered with a live mailbox: the client believes so, the mailbox holds the registration,
+// and it names the client's current home node, which is up (where pushes would go).
+bool verified(Simulation& sim, Clients& clients, const Sub& s, const Registrations& regs) {
     auto h = believed_mailbox(clients, s);
-    return h && regs.contains({*h, s.topic, ElmoClient::client_id_of(s.client)});
+    const HostId home = clients.home(s.client);
+    return h && sim.is_up(home) &&
+           regs.contains({*h, s.topic, ElmoClient::client_id_of(s.client), home});
 }
 
 // Quick client-side check used while polling: believed registered at a node that is up.
@@ -176,7 +180,7 @@ Summary run_paper_subscribe(const ScenarioOptions& o) {
     sim.run_to(check_at);
     auto regs = registrations(sim);
     std::size_t ok = 0;
-    for (const Sub& x : subs) ok += verified(clients, x, regs);
+    for (const Sub& x : subs) ok += verified(sim, clients, x, regs);
     const double registered_fraction = subs.empty() ? 1.0 : static_cast<double>(ok) / static_cast<double>(subs.size());
     s.set("registered_fraction", registered_fraction);
     if (t_all >= 0) s.set("time_all_registered_s", t_all);
@@ -270,13 +274,13 @@ Summary run_paper_subscribe(const ScenarioOptions& o) {
         sim.run_to(crash_at + recover);
         regs = registrations(sim);
         std::size_t again = 0;
-        for (const Sub& x : affected) again += verified(clients, x, regs);
+        for (const Sub& x : affected) again += verified(sim, clients, x, regs);
         s.set("reregistered_after_crash_fraction",
               affected.empty() ? 1.0 : static_cast<double>(again) / static_cast<double>(affected.size()));
         if (back) s.set("reregistration_time_s", t_back);
         else s.set_null("reregistration_time_s");
         std::size_t all_ok = 0;
-        for (const Sub& x : subs) all_ok += verified(clients, x, regs);
+        for (const Sub& x : subs) all_ok += verified(sim, clients, x, regs);
         s.set("registered_fraction_after_crash", static_cast<double>(all_ok) / static_cast<double>(subs.size()));
         progress(o, sim, wall0, "after crash: " + std::to_string(again) + "/" + std::to_string(affected.size()) + " re-registered");
     } else {

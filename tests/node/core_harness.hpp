@@ -61,6 +61,9 @@ public:
         }
     }
 
+    std::map<std::string, int> sent_by_type;  // datagrams sent, by message name
+    std::map<std::string, int> adopt_requests;  // AdoptRequests sent, by topic
+
     NodeCore& core(std::size_t i) { return *nodes_[i]->core; }
     Node& node(std::size_t i) { return *nodes_[i]; }
     TimePoint now() const { return now_; }
@@ -131,6 +134,10 @@ private:
         bool operator>(const Packet& o) const { return at != o.at ? at > o.at : seq > o.seq; }
     };
     void enqueue(const Endpoint& from, const Endpoint& to, Bytes data) {
+        if (auto m = wire::decode(data); m.ok()) {
+            ++sent_by_type[std::string(wire::message_name(wire::type_id_of(*m)))];
+            if (auto* a = std::get_if<wire::AdoptRequest>(&*m)) ++adopt_requests[a->topic];
+        }
         queue_.push(Packet{now_ + latency, seq_++, from, to, std::move(data)});
     }
 

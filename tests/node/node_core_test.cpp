@@ -173,6 +173,63 @@ TEST(NodeCore, EvaporatedTopicIsReportedToHomeNodes) {
     EXPECT_EQ(c.count_frames<wire::MailboxLost>(1, 1), 1u);
 }
 
+TEST(NodeCore, AdoptionAsksOneNodeAtATimeAndAnswersBeforeTheClientGivesUp) {
+    // A home with no room for topics whose neighbours are all dead: it asks them one by one
+    // (3 s each), never several at once, and answers `failed` at its 12 s deadline.
+    NodeCoreConfig cfg;
+    cfg.mailbox.capacity_topics = 0;
+    CoreCluster c(9, cfg);
+    for (std::size_t i = 1; i < 9; ++i) c.link(0, i);
+    c.start();
+    for (std::size_t i = 1; i < 9; ++i) c.kill(i);
+    c.connect_client(0, 1, cid(1));
+    auto t0 = c.now();
+    c.client_frame(0, 1, sub(1, "t"));
+    // Other topics' lookups keep firing deadline timers meanwhile.
+    for (int k = 0; k < 20; ++k) {
+        c.run_for(500ms);
+        c.client_frame(0, 1, sub(100 + static_cast<std::uint64_t>(k), "other" + std::to_string(k)));
+    }
+    c.run_until(t0 + 13s);
+    auto r = c.last_result(0, 1);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, wire::SubscribeStatus::failed);
+    EXPECT_GE(c.core(0).stats().subscribe_deadline_missed, 1u);
+    // One adoption in flight at a time, 3 s each, within the 12 s deadline: at most 4.
+    EXPECT_GE(c.adopt_requests["t"], 1);
+    EXPECT_LE(c.adopt_requests["t"], 4);
+}
+
+TEST(NodeCore, RepeatedSubscribeIsAnsweredOnce) {
+    CoreCluster c(2);
+    c.link(0, 1);
+    c.start();
+    c.connect_client(1, 9, cid(9));
+    c.client_frame(1, 9, sub(1, "t"));
+    c.run_for(5s);
+    ASSERT_TRUE(c.core(1).mailbox().holds("t"));
+    c.connect_client(0, 1, cid(1));
+    c.client_frame(0, 1, sub(1, "t", {c.core(1).self_addr()}));
+    c.client_frame(0, 1, sub(2, "t", {c.core(1).self_addr()}));  // asked again before the answer
+    c.run_for(10s);
+    EXPECT_EQ(c.count_frames<wire::SubscribeResult>(0, 1), 1u);
+    EXPECT_EQ(c.last_result(0, 1)->request_id, 2u);
+    EXPECT_EQ(c.sent_by_type["register_request"], 1);
+}
+
+TEST(NodeCore, TooManySubscriptionsInProgressAreRefused) {
+    NodeCoreConfig cfg;
+    cfg.mailbox.capacity_topics = 0;  // nothing completes quickly
+    CoreCluster c(2, cfg);
+    c.link(0, 1);
+    c.start();
+    c.kill(1);
+    c.connect_client(0, 1, cid(1));
+    for (std::uint64_t k = 0; k < 40; ++k) c.client_frame(0, 1, sub(k + 1, "t" + std::to_string(k)));
+    EXPECT_EQ(c.core(0).stats().subscribe_refused_busy, 8u);
+    EXPECT_EQ(c.count_frames<wire::SubscribeResult>(0, 1), 8u);
+}
+
 TEST(NodeCore, HintTrafficIsBounded) {
     CoreCluster c(3);
     c.link(0, 1);
