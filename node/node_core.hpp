@@ -86,7 +86,7 @@ private:
         TimePoint deadline;
         std::vector<std::uint64_t> waiting;      // PendingSub ids
         std::vector<wire::NodeAddr> hits;
-        std::vector<wire::NodeAddr> recruits;
+        std::vector<wire::RecruitOffer> recruits;
         std::set<NodeId> adopt_tried;
         bool electing = false;                   // walks over, adoption under way
         bool need_new = false;                   // the known mailboxes refused: elect one more

@@ -15,6 +15,12 @@ void add_unique(std::vector<wire::NodeAddr>& to, const wire::NodeAddr& a, std::s
         if (x.id == a.id) return;
     to.push_back(a);
 }
+void add_unique(std::vector<wire::RecruitOffer>& to, const wire::RecruitOffer& a, std::size_t max) {
+    if (to.size() >= max) return;
+    for (const auto& x : to)
+        if (x.node.id == a.node.id) return;
+    to.push_back(a);
+}
 }  // namespace
 
 void NodeCore::start_lookup(TimePoint now, const std::string& topic, std::uint64_t sub,
@@ -86,7 +92,8 @@ void NodeCore::forward_walk(TimePoint now, wire::WalkStep step, const NodeId& pr
         c.previous_hop = id == previous;
     }
     bool seek_room =
-        step.want_recruit && step.recruits.empty() && (step.hits.empty() || step.need_room);
+        step.want_recruit && step.recruits.size() < config_.params.recruit_choices &&
+        (step.hits.empty() || step.need_room);
     auto choice = choose_next_hop(cands, config_.params.hint_radius, config_.params.use_hints,
                                   rng_, seek_room);
     if (!choice) {
@@ -109,7 +116,11 @@ void NodeCore::on_walk_step(TimePoint now, const Endpoint& from, wire::WalkStep 
     if (mailbox_.holds(step.topic)) {
         add_unique(step.hits, self, wire::max_walk_hits);
     } else if (step.want_recruit && recruiting(now)) {
-        add_unique(step.recruits, self, wire::max_walk_hits);
+        auto load = mailbox_.load(now);
+        add_unique(step.recruits,
+                   wire::RecruitOffer{self, static_cast<std::uint32_t>(load.registrations),
+                                      static_cast<std::uint32_t>(load.topics)},
+                   wire::max_walk_hits);
     }
     // Mailboxes of the topic this node already knows count as found (they are checked when the
     // origin registers with them).
@@ -225,12 +236,23 @@ void NodeCore::try_adopt(TimePoint now, const std::string& topic) {
         lookups_.erase(it);
         return;
     }
-    if (!recruiting(now)) {
-        for (const auto& r : lookup.recruits) {
-            if (lookup.adopt_tried.contains(r.id) || r.id == config_.id) continue;
-            send_adopt(now, lookup, topic, r);
-            return;
-        }
+    // The least loaded recruit the walks met, this node included when it is recruiting itself.
+    std::vector<wire::RecruitOffer> offers = lookup.recruits;
+    if (recruiting(now)) {
+        auto load = mailbox_.load(now);
+        offers.push_back({self_addr(), static_cast<std::uint32_t>(load.registrations),
+                          static_cast<std::uint32_t>(load.topics)});
+    }
+    std::erase_if(offers, [&](const wire::RecruitOffer& o) {
+        return lookup.adopt_tried.contains(o.node.id);
+    });
+    std::shuffle(offers.begin(), offers.end(), rng_);  // ties broken at random
+    std::stable_sort(offers.begin(), offers.end(), [](const auto& a, const auto& b) {
+        return std::pair(a.registrations, a.topics) < std::pair(b.registrations, b.topics);
+    });
+    if (!offers.empty() && offers.front().node.id != config_.id) {
+        send_adopt(now, lookup, topic, offers.front().node);
+        return;
     }
     if (!lookup.adopt_tried.contains(config_.id)) {
         lookup.adopt_tried.insert(config_.id);

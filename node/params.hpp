@@ -28,6 +28,10 @@ struct NodeParams {
     // mailboxes and popular ones keep room for their own clients (load sharing).
     std::size_t recruit_max_registrations = 500;
 
+    // A walk looking for room goes on until it has met this many recruiting mailboxes; the origin
+    // asks the least loaded of all met (power of two choices).
+    std::size_t recruit_choices = 2;
+
     // --- walks (DESIGN 2.2) ---
     bool use_hints = true;                    // false: plain random walks (the baseline)
     int walks = 3;                            // W

@@ -14,6 +14,22 @@ namespace elmo::wire {
 inline constexpr std::size_t max_walk_ttl = 32;
 inline constexpr std::size_t max_walk_hits = 16;
 
+// A node with room met by a walk, with its load when met: the origin asks the least loaded
+// ("power of two choices": among a few random candidates the least loaded is far better than
+// a random one).
+struct RecruitOffer {
+    NodeAddr node;
+    std::uint32_t registrations = 0;
+    std::uint32_t topics = 0;
+    template <class Self, class V>
+    static void describe(Self& s, V& v) {
+        v(s.node, "recruit.node");
+        v(s.registrations, "recruit.registrations");
+        v(s.topics, "recruit.topics");
+    }
+    friend bool operator==(const RecruitOffer&, const RecruitOffer&) = default;
+};
+
 // One hop of a walk, sent to the next node.
 struct WalkStep {
     static constexpr std::uint16_t type_id = 20;
@@ -29,7 +45,7 @@ struct WalkStep {
                                      // after a hit
     std::vector<NodeId> visited;     // nodes seen so far, origin first
     std::vector<NodeAddr> hits;      // mailboxes of the topic found so far
-    std::vector<NodeAddr> recruits;  // nodes with room met on the way
+    std::vector<RecruitOffer> recruits;  // nodes with room met on the way
 
     template <class Self, class V>
     static void describe(Self& s, V& v) {
@@ -61,7 +77,7 @@ struct WalkResult {
     std::uint8_t hops = 0;
     std::uint8_t first_hit_hop = 0;  // hop count at the first hit (0: none)
     std::vector<NodeAddr> hits;
-    std::vector<NodeAddr> recruits;
+    std::vector<RecruitOffer> recruits;
 
     template <class Self, class V>
     static void describe(Self& s, V& v) {

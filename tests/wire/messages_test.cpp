@@ -36,10 +36,12 @@ template <> WalkStep sample() {
     w.want_recruit = true;
     w.visited = {node(1).id, node(2).id};
     w.hits = {node(3)};
-    w.recruits = {node(4)};
+    w.recruits = {{node(4), 10, 3}};
     return w;
 }
-template <> WalkResult sample() { return {77, "t", 8, 3, {node(3)}, {node(4), node(5)}}; }
+template <> WalkResult sample() {
+    return {77, "t", 8, 3, {node(3)}, {{node(4), 1, 2}, {node(5), 300, 40}}};
+}
 template <> AdoptRequest sample() { return {5, "t"}; }
 template <> AdoptReply sample() { return {5, "t", AdoptStatus::refused_full}; }
 template <> RegisterRequest sample() { return {6, "t", Bytes{1, 2, 3}}; }
