@@ -25,7 +25,9 @@ TEST(PaperSubscribe, RegistersEverySubscriptionAndSurvivesACrash) {
     std::printf("%s\n", with.to_json().c_str());
     EXPECT_DOUBLE_EQ(with.number("registered_fraction"), 1.0);
     EXPECT_EQ(with.number("over_budget_mailboxes", -1), 0);
-    EXPECT_LT(with.number("gini_mailbox_registrations"), with.number("gini_topic_subscriptions"));
+    // The mailbox pattern is markedly more uniform than the topics' popularity.
+    EXPECT_LT(with.number("gini_mailbox_registrations"),
+              0.7 * with.number("gini_topic_subscriptions"));
     EXPECT_GT(with.number("affected_subscriptions"), 0);
     EXPECT_DOUBLE_EQ(with.number("reregistered_after_crash_fraction"), 1.0);
     EXPECT_LE(with.number("reregistration_time_s", 1e9), 180);
