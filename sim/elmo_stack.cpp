@@ -1,6 +1,72 @@
 #include "sim/elmo_stack.hpp"
 
+#include <set>
+#include <stdexcept>
+
 namespace elmo::sim {
+
+namespace {
+double number(const std::string& key, const std::string& v) {
+    try {
+        std::size_t used = 0;
+        double d = std::stod(v, &used);
+        if (used == v.size()) return d;
+    } catch (const std::exception&) {
+    }
+    throw std::invalid_argument("--param " + key + ": not a number: '" + v + "'");
+}
+}  // namespace
+
+ElmoStackConfig elmo_stack_from(const std::map<std::string, std::string>& params) {
+    ElmoStackConfig c;
+    NodeParams& n = c.node;
+    mailbox::MailboxParams& m = c.mailbox;
+    auto secs = [](double v) { return std::chrono::seconds(static_cast<long>(v)); };
+    auto dur = [](double v) {
+        return std::chrono::duration_cast<Duration>(std::chrono::duration<double>(v));
+    };
+    // One line per knob: name, setter.
+    const std::map<std::string, std::function<void(double)>> knobs = {
+        {"hints", [&](double v) { n.use_hints = v != 0; }},
+        {"hint_radius", [&](double v) { n.hint_radius = static_cast<int>(v); }},
+        {"hint_merge_fanout", [&](double v) { n.hint_merge_fanout = static_cast<std::size_t>(v); }},
+        {"hint_refresh", [&](double v) { n.hint_refresh = secs(v); }},
+        {"hint_expiry", [&](double v) { n.hint_expiry = secs(v); }},
+        {"hint_min_interval", [&](double v) { n.hint_min_interval = secs(v); }},
+        {"recruit_max_registrations", [&](double v) { n.recruit_max_registrations = static_cast<std::size_t>(v); }},
+        {"recruit_choices", [&](double v) { n.recruit_choices = static_cast<std::size_t>(v); }},
+        {"walks", [&](double v) { n.walks = static_cast<int>(v); }},
+        {"walk_ttl", [&](double v) { n.walk_ttl = static_cast<int>(v); }},
+        {"lookup_timeout", [&](double v) { n.lookup_timeout = secs(v); }},
+        {"known_mailbox_ttl", [&](double v) { n.known_mailbox_ttl = secs(v); }},
+        {"mailbox_ping_period", [&](double v) { n.mailbox_ping_period = secs(v); }},
+        {"mailbox_ping_misses", [&](double v) { n.mailbox_ping_misses = static_cast<int>(v); }},
+        {"request_timeout", [&](double v) { n.request_timeout = secs(v); }},
+        {"subscribe_deadline", [&](double v) { n.subscribe_deadline = secs(v); }},
+        {"capacity_topics", [&](double v) { m.capacity_topics = static_cast<std::size_t>(v); }},
+        {"max_registrations", [&](double v) { m.max_registrations = static_cast<std::size_t>(v); }},
+        {"max_msgs_per_sec", [&](double v) { m.max_msgs_per_sec = static_cast<std::uint32_t>(v); }},
+        {"idle_period", [&](double v) { m.idle_period = dur(v); }},
+        {"registration_lifetime", [&](double v) { m.registration_lifetime = dur(v); }},
+    };
+    // Scenario-level keys (workload shape) are not the stack's; they are left to the scenario.
+    static const std::set<std::string> workload = {"clients_per_node", "topics", "subs", "zipf",
+                                                   "join_s", "check_s", "crash_at_s",
+                                                   "crash_fraction", "recover_s"};
+    for (const auto& [key, value] : params) {
+        auto k = knobs.find(key);
+        if (k != knobs.end()) k->second(number(key, value));
+        else if (!workload.contains(key)) throw std::invalid_argument("--param " + key + ": unknown");
+    }
+    if (n.walk_ttl < 1 || n.walk_ttl > static_cast<int>(wire::max_walk_ttl))
+        throw std::invalid_argument("--param walk_ttl: must be 1.." + std::to_string(wire::max_walk_ttl));
+    if (n.hint_radius < 0 || n.hint_radius > 8)
+        throw std::invalid_argument("--param hint_radius: must be 0..8");
+    if (n.walks < 1) throw std::invalid_argument("--param walks: must be at least 1");
+    if (n.subscribe_deadline <= n.request_timeout)
+        throw std::invalid_argument("--param subscribe_deadline: must exceed request_timeout");
+    return c;
+}
 
 CoreFactory elmo_node_factory(const ElmoStackConfig& config) {
     return [config](const CoreContext& ctx) -> std::unique_ptr<ProtocolCore> {

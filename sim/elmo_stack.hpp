@@ -3,6 +3,7 @@
 // simulated node (beside its DHT, on the same address), the client core in every simulated
 // phone. Scenarios build on these two factories.
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,11 @@ struct ElmoStackConfig {
     mailbox::MailboxParams mailbox;
     ClientParams client;
 };
+
+// The stack's parameters with scenario overrides (--param key=value) applied: every NodeParams
+// and MailboxParams knob by its field name (durations in seconds, e.g. hint_refresh=60,
+// idle_period=1800). An unknown key or a bad value throws std::invalid_argument naming it.
+ElmoStackConfig elmo_stack_from(const std::map<std::string, std::string>& params);
 
 // Every node runs a NodeCore fed with the node's client connections.
 CoreFactory elmo_node_factory(const ElmoStackConfig& config);

@@ -20,7 +20,7 @@ void list_scenarios(std::ostream& out) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string scenario, overlay = "dht";
+    std::string scenario, overlay = "dht", hints = "on";
     ScenarioOptions o;
     double duration_s = 600, ping_s = -1, progress_s = 0;
     unsigned long long seed = 1;
@@ -39,7 +39,11 @@ int main(int argc, char** argv) {
         ("loss", po::value(&o.loss)->default_value(0.0), "independent datagram loss probability")
         ("progress", po::value(&progress_s)->default_value(0),
          "simulated seconds between progress lines (0: a tenth of the duration)")
-        ("param", po::value(&params)->composing(), "scenario parameter key=value (repeatable)")
+        ("hints", po::value(&hints)->default_value("on"),
+         "on, or off for plain random walks (elmo scenarios; same as --param hints=0)")
+        ("param", po::value(&params)->composing(),
+         "scenario parameter key=value (repeatable); elmo scenarios accept every NodeParams and "
+         "MailboxParams knob listed in docs/node.md, e.g. walks=3 walk_ttl=8 hint_radius=2")
         ("json", po::bool_switch(&json), "print the summary as one JSON object on the last line")
         ("quiet,q", po::bool_switch(&quiet), "no progress lines");
     po::options_description hidden;
@@ -84,6 +88,11 @@ int main(int argc, char** argv) {
         }
         o.params[p.substr(0, eq)] = p.substr(eq + 1);
     }
+    if (hints != "on" && hints != "off") {
+        std::cerr << "elmo-sim: --hints must be on or off\n";
+        return 2;
+    }
+    if (hints == "off") o.params["hints"] = "0";
     o.seed = seed;
     o.duration = std::chrono::duration_cast<elmo::Duration>(std::chrono::duration<double>(duration_s));
     o.ping_interval = ping_s < 0 ? elmo::Duration(-1)
@@ -94,6 +103,9 @@ int main(int argc, char** argv) {
     Summary summary;
     try {
         summary = info->run(o);
+    } catch (const std::invalid_argument& e) {  // a bad --param: a usage error
+        std::cerr << "elmo-sim: " << e.what() << "\n";
+        return 2;
     } catch (const std::exception& e) {
         std::cerr << "elmo-sim: " << scenario << " failed: " << e.what() << "\n";
         return 1;

@@ -111,12 +111,7 @@ Summary run_paper_subscribe(const ScenarioOptions& o) {
     s.set("topics", static_cast<unsigned long>(n_topics));
     s.set("zipf", zipf);
 
-    ElmoStackConfig stack;
-    stack.node.use_hints = hints;
-    stack.node.recruit_max_registrations = static_cast<std::size_t>(
-        o.param("recruit_max_registrations", static_cast<double>(stack.node.recruit_max_registrations)));
-    stack.mailbox.max_registrations =
-        static_cast<std::size_t>(o.param("max_registrations", static_cast<double>(stack.mailbox.max_registrations)));
+    ElmoStackConfig stack = elmo_stack_from(o.params);
     SimConfig cfg;
     cfg.seed = o.seed;
     cfg.overlay = o.overlay;
