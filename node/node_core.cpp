@@ -131,6 +131,14 @@ void NodeCore::handle(TimePoint now, const Endpoint& from, const wire::Message& 
                 on_register_reply(now, msg.request_id, msg);
             } else if constexpr (std::is_same_v<T, wire::TopicEvaporated>) {
                 on_topic_evaporated(now, from, msg);
+            } else if constexpr (std::is_same_v<T, wire::EventPush>) {
+                // A hand-off (or forwarded event) for a topic held here; the id was checked by
+                // the decoder. Signatures are verified once publishing exists (issue 8).
+                if (mailbox_.holds(msg.event.topic) &&
+                    mailbox_.store_event(msg.event, now) == mailbox::StoreResult::stored)
+                    ++stats_.events_received;
+                else
+                    ++stats_.events_not_stored;
             } else {
                 ++stats_.unexpected_messages;  // client messages do not come by datagram
             }
@@ -210,9 +218,23 @@ void NodeCore::mailbox_housekeeping(TimePoint now) {
     for (const auto& e : gone) {
         wire::TopicEvaporated notice;
         notice.topic = e.topic;
-        for (const auto& l : e.links)
-            if (notice.successors.size() < wire::max_mailboxes_listed)
-                notice.successors.push_back(wire::NodeAddr::from(l.id, l.endpoint));
+        // Successors: linked mailboxes, then other mailboxes of the topic this node knows.
+        auto add = [&](const wire::NodeAddr& a) {
+            if (a.id == config_.id || notice.successors.size() >= wire::max_mailboxes_listed) return;
+            for (const auto& s : notice.successors)
+                if (s.id == a.id) return;
+            notice.successors.push_back(a);
+        };
+        for (const auto& l : e.links) add(wire::NodeAddr::from(l.id, l.endpoint));
+        for (const auto& k : known_.get(e.topic, now)) add(k);
+        // Hand the unexpired history to the first successor, one event per datagram (the history
+        // is bounded by count and bytes). Lost datagrams lose events here until the gossip
+        // digests of issue 8 repair them.
+        if (!notice.successors.empty()) {
+            Endpoint heir = notice.successors.front().endpoint.to_endpoint();
+            for (const auto& ev : e.events) send(heir, wire::EventPush{ev});
+            stats_.events_handed_off += e.events.size();
+        }
         std::set<Endpoint> told;
         auto tell = [&](const Endpoint& to) {
             if (!told.insert(to).second) return;

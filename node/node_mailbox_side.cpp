@@ -62,7 +62,8 @@ void NodeCore::on_adopt_request(TimePoint now, const Endpoint& from, const wire:
 
 void NodeCore::on_topic_evaporated(TimePoint now, const Endpoint& from,
                                    const wire::TopicEvaporated& e) {
-    // Which node sent it: a watched mailbox, or this node itself.
+    // Which node sent it: a watched mailbox, or this node itself. Another mailbox of the topic
+    // (a link) needs nothing more than to forget the sender.
     NodeId sender = config_.id;
     if (from != config_.endpoint) {
         bool found = false;
@@ -73,7 +74,9 @@ void NodeCore::on_topic_evaporated(TimePoint now, const Endpoint& from,
                 break;
             }
         if (!found) {
-            ++stats_.unexpected_messages;
+            if (auto id = neighbour_id(from, now)) known_.forget(e.topic, *id);
+            for (const auto& s : e.successors)
+                if (s.id != config_.id) known_.learn(e.topic, s, now);
             return;
         }
     }

@@ -44,6 +44,11 @@ struct NodeStats {
     std::uint64_t mailboxes_lost = 0;          // declared dead after missed pings
     std::uint64_t mailbox_lost_notices = 0;    // MailboxLost sent to clients
 
+    // events (hand-offs; publishing arrives with issue 8)
+    std::uint64_t events_handed_off = 0;
+    std::uint64_t events_received = 0;
+    std::uint64_t events_not_stored = 0;  // topic not held, duplicate, expired, over budget
+
     // client sessions
     std::uint64_t clients_connected = 0;
     std::uint64_t clients_refused = 0;

@@ -230,6 +230,50 @@ TEST(NodeCore, TooManySubscriptionsInProgressAreRefused) {
     EXPECT_EQ(c.count_frames<wire::SubscribeResult>(0, 1), 8u);
 }
 
+TEST(NodeCore, EvaporationHandsTheHistoryToAnotherMailboxOfTheTopic) {
+    NodeCoreConfig cfg;
+    cfg.mailbox.max_registrations = 1;
+    cfg.mailbox.idle_period = 60s;
+    cfg.mailbox.registration_lifetime = 30s;
+    CoreCluster c(2, cfg);
+    c.link(0, 1);
+    c.start();
+    // Node 0 holds "t" and is full; a client of node 1 is refused there, so node 1 becomes a
+    // second mailbox of "t" and knows node 0 as one.
+    c.connect_client(0, 1, cid(1));
+    c.client_frame(0, 1, sub(1, "t"));
+    c.run_for(2s);
+    c.connect_client(1, 2, cid(2));
+    c.client_frame(1, 2, sub(2, "t", {c.core(0).self_addr()}));
+    c.run_for(10s);
+    ASSERT_TRUE(c.core(0).mailbox().holds("t"));
+    ASSERT_TRUE(c.core(1).mailbox().holds("t"));
+    // An event reaches node 1 only.
+    wire::Event ev;
+    ev.topic = "t";
+    ev.publisher = Bytes{1};
+    ev.seq = 1;
+    ev.timestamp_ms = 1'700'000'000'000;
+    ev.expiry_ms = ev.timestamp_ms + 86'400'000;
+    ev.payload = Bytes{42};
+    ev.seal();
+    c.node(1).wake = c.core(1).on_datagram(c.now(), c.core(0).endpoint(),
+                                           wire::encode(wire::EventPush{ev}));
+    ASSERT_EQ(c.core(1).mailbox().ids("t").size(), 1u);
+    // Node 0's client renews; node 1's does not: node 1's topic goes idle and evaporates.
+    c.run_for(50s);
+    c.client_frame(0, 1, sub(3, "t"));
+    c.run_for(60s);
+    EXPECT_FALSE(c.core(1).mailbox().holds("t"));
+    ASSERT_TRUE(c.core(0).mailbox().holds("t"));
+    EXPECT_EQ(c.core(1).stats().events_handed_off, 1u);
+    auto ids = c.core(0).mailbox().ids("t");
+    ASSERT_EQ(ids.size(), 1u);
+    EXPECT_EQ(ids[0], ev.id);
+    // Node 1's own client is told, with node 0 as successor.
+    ASSERT_EQ(c.count_frames<wire::MailboxLost>(1, 2), 1u);
+}
+
 TEST(NodeCore, HintTrafficIsBounded) {
     CoreCluster c(3);
     c.link(0, 1);
