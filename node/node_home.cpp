@@ -21,13 +21,9 @@ TimePoint NodeCore::on_client_connected(TimePoint now, ClientHandle client) {
 TimePoint NodeCore::on_client_disconnected(TimePoint now, ClientHandle client) {
     auto it = sessions_.find(client);
     if (it == sessions_.end()) return next_wakeup();
-    for (const auto& [topic, mailbox] : it->second.registrations) {
-        auto w = watched_.find(mailbox);
-        if (w == watched_.end()) continue;
-        w->second.users.erase({client, topic});
-        if (w->second.users.empty()) watched_.erase(w);
-    }
-    sessions_.erase(it);
+    auto registrations = it->second.registrations;  // drop_registration edits the set
+    for (const auto& [topic, mailbox] : registrations) drop_registration(client, topic, mailbox);
+    sessions_.erase(client);
     // Requests in flight for this client complete into nothing (their sub is dropped).
     std::erase_if(subs_, [&](const auto& kv) { return kv.second.client == client; });
     return on_timer(now);
