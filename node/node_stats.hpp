@@ -29,6 +29,7 @@ struct NodeStats {
     std::uint64_t walks_returned = 0;
     std::uint64_t walks_with_hit = 0;
     std::uint64_t walk_hops_to_first_hit = 0;  // sum over walks with a hit
+    std::array<std::uint64_t, 33> walk_first_hit_hop_histogram{};  // walks by hop of first hit
     std::uint64_t walk_steps_forwarded = 0;    // hops this node relayed for others
 
     // registrations (home side)

@@ -158,8 +158,9 @@ void NodeCore::on_walk_result(TimePoint now, const wire::WalkResult& result) {
         ++stats_.walks_returned;
         if (!result.hits.empty()) {
             ++stats_.walks_with_hit;
-            stats_.walk_hops_to_first_hit +=
-                result.first_hit_hop ? result.first_hit_hop : result.hops;
+            const std::uint8_t hop = result.first_hit_hop ? result.first_hit_hop : result.hops;
+            stats_.walk_hops_to_first_hit += hop;
+            ++stats_.walk_first_hit_hop_histogram[std::min<std::size_t>(hop, 32)];
         }
     }
     for (const auto& h : result.hits) {

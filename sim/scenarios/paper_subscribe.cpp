@@ -80,6 +80,8 @@ NodeStats sum_stats(Simulation& sim) {
             total.walks_returned += s.walks_returned;
             total.walks_with_hit += s.walks_with_hit;
             total.walk_hops_to_first_hit += s.walk_hops_to_first_hit;
+            for (std::size_t i = 0; i < s.walk_first_hit_hop_histogram.size(); ++i)
+                total.walk_first_hit_hop_histogram[i] += s.walk_first_hit_hop_histogram[i];
             total.hint_bytes_out += s.hint_bytes_out;
             total.hints_sent += s.hints_sent;
             total.datagrams_out += s.datagrams_out;
@@ -233,6 +235,25 @@ Summary run_paper_subscribe(const ScenarioOptions& o) {
     const NodeStats st = sum_stats(sim);
     s.set("walk_hit_fraction", st.walks_returned ? static_cast<double>(st.walks_with_hit) / static_cast<double>(st.walks_returned) : 0.0);
     s.set("walk_hops_mean", st.walks_with_hit ? static_cast<double>(st.walk_hops_to_first_hit) / static_cast<double>(st.walks_with_hit) : 0.0);
+    {
+        // The mean above is conditional on a hit, which biases it (a blind walk that hits at all
+        // tends to hit early). This one counts every walk: hops until its first hit, or its TTL
+        // when it found none: the hops a lookup pays to find an existing mailbox.
+        const double ttl = static_cast<double>(stack.node.walk_ttl);
+        const double censored =
+            st.walks_returned
+                ? (static_cast<double>(st.walk_hops_to_first_hit) +
+                   ttl * static_cast<double>(st.walks_returned - st.walks_with_hit)) /
+                      static_cast<double>(st.walks_returned)
+                : 0.0;
+        s.set("walk_hops_to_hit_or_ttl_mean", censored);
+    }
+    {
+        std::string hist;  // walks with a hit, by the hop of their first hit (1..8+)
+        for (std::size_t i = 1; i <= 8; ++i)
+            hist += (i > 1 ? " " : "") + std::to_string(st.walk_first_hit_hop_histogram[i]);
+        s.set("walk_first_hit_hop_histogram", hist);
+    }
     s.set("lookups", static_cast<unsigned long>(st.lookups_started));
     s.set("lookups_found_existing", static_cast<unsigned long>(st.lookups_found_existing));
     s.set("lookups_recruited", static_cast<unsigned long>(st.lookups_recruited));

@@ -38,6 +38,8 @@ TEST(PaperSubscribe, RegistersEverySubscriptionAndSurvivesACrash) {
     // Hints find an existing mailbox more often, in fewer hops, and create fewer per topic.
     EXPECT_GT(with.number("walk_hit_fraction"), blind.number("walk_hit_fraction"));
     EXPECT_GT(with.number("lookup_existing_fraction"), blind.number("lookup_existing_fraction"));
+    EXPECT_LT(with.number("walk_hops_to_hit_or_ttl_mean"),
+              blind.number("walk_hops_to_hit_or_ttl_mean"));
     EXPECT_LT(with.number("mailboxes_per_topic_mean"), blind.number("mailboxes_per_topic_mean"));
 }
 
