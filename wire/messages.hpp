@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "wire/msg_client.hpp"
+#include "wire/msg_dissemination.hpp"
 #include "wire/msg_gossip.hpp"
 #include "wire/msg_hint.hpp"
 #include "wire/msg_mailbox.hpp"
@@ -25,7 +26,9 @@ using MessageTypes = TypeList<Ping, Pong, EventPush, HintUpdate,               /
                               TopicEvaporated,                                   //
                               ClientHello, Subscribe, SubscribeResult, Unsubscribe, MailboxLost,
                               GossipEvent, IHave, Graft, Prune, Digest, DigestWant, GossipJoin,
-                              GossipLeave>;
+                              GossipLeave,                                       //
+                              StoreRequest, StoreReply, ClientPush, PollRequest, PollReply,
+                              MailboxIntro, Publish, PublishResult, Deliver, Poll, PollResult>;
 // --------------------------------------
 
 namespace detail {

@@ -26,7 +26,7 @@ for seed in 1 2 3; do
   done
 done
 
-keys="registered_fraction over_budget_mailboxes mailboxes mailboxes_per_topic_mean gini_mailbox_registrations gini_topic_subscriptions walk_hit_fraction walk_hops_mean lookup_existing_fraction reregistered_after_crash_fraction reregistration_time_s hint_bytes_per_node_per_min elmo_bytes_per_node_per_min wall_s peak_rss_mb"
+keys="registered_fraction over_budget_mailboxes mailboxes mailboxes_per_topic_mean gini_mailbox_registrations gini_topic_subscriptions walk_hit_fraction walk_hops_mean walk_hops_to_hit_or_ttl_mean lookup_existing_fraction reregistered_after_crash_fraction reregistration_time_s hint_bytes_per_node_per_min elmo_bytes_per_node_per_min wall_s peak_rss_mb"
 printf '%-36s' run; for f in "$out"/*.json; do printf '%16s' "$(basename "$f" .json)"; done; echo
 for k in $keys; do
   printf '%-36s' "$k"

@@ -64,6 +64,28 @@ template <> Digest sample() { return {"higgs", node(5).id, {test::sample_event(3
 template <> DigestWant sample() { return {"higgs", {}}; }
 template <> GossipJoin sample() { return {"higgs", node(5).id, false}; }
 template <> GossipLeave sample() { return {"higgs"}; }
+template <> StoreRequest sample() { return {12, test::sample_event(), true}; }
+template <> StoreReply sample() {
+    return {12, test::sample_event().id, StoreStatus::duplicate, {node(4)}};
+}
+template <> ClientPush sample() { return {{Bytes{1, 2}, Bytes{3}}, test::sample_event()}; }
+template <> PollRequest sample() {
+    return {13, "higgs", Bytes{1, 2, 3}, {test::sample_event(1).id, test::sample_event(2).id}};
+}
+template <> PollReply sample() {
+    return {13, "higgs", PollStatus::ok, {test::sample_event(1), test::sample_event(2)},
+            {test::sample_event(3).id}, {node(6)}, true};
+}
+template <> MailboxIntro sample() { return {"higgs", {node(1), node(2)}}; }
+template <> Publish sample() { return {14, test::sample_event(), {node(3)}, true}; }
+template <> PublishResult sample() {
+    return {14, test::sample_event().id, PublishStatus::accepted, node(3), {node(5)}};
+}
+template <> Deliver sample() { return {node(3), {test::sample_event(4)}}; }
+template <> Poll sample() { return {15, "higgs", node(3), {test::sample_event(5).id}}; }
+template <> PollResult sample() {
+    return {15, "higgs", node(3), PollStatus::unreachable, {}, {}, {}, false};
+}
 
 template <class T>
 class EveryMessage : public ::testing::Test {};
