@@ -293,6 +293,15 @@ std::vector<wire::Event> Mailbox::events_missing(const std::string& topic,
     return t ? t->history.missing(known) : std::vector<wire::Event>{};
 }
 
+std::optional<wire::Event> Mailbox::find_event(const std::string& topic,
+                                              const wire::EventId& id) const {
+    const Topic* t = find(topic);
+    if (!t) return std::nullopt;
+    const wire::Event* e = t->history.find(id);
+    if (!e) return std::nullopt;
+    return *e;
+}
+
 EventsSince Mailbox::events_since(const std::string& topic, std::uint64_t cursor) const {
     const Topic* t = find(topic);
     return t ? t->history.since(cursor) : EventsSince{{}, cursor};

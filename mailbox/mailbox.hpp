@@ -79,6 +79,8 @@ public:
     // The events stored after `cursor` (0: all): a local, per-mailbox arrival number, not a time,
     // so that an old event a client carries in late is not missed.
     EventsSince events_since(const std::string& topic, std::uint64_t cursor) const;
+    // The stored event of `topic` with this id (a copy), if still stored.
+    std::optional<wire::Event> find_event(const std::string& topic, const wire::EventId& id) const;
     // The ids of the stored events of `topic`, oldest arrival first, for digests.
     std::vector<wire::EventId> ids(const std::string& topic) const;
     // Of the ids a client or mailbox offers, those this mailbox neither stores nor has seen:

@@ -129,4 +129,11 @@ std::pair<std::size_t, std::size_t> TopicHistory::due_at(TimePoint now) const {
     return {count, bytes};
 }
 
+const wire::Event* TopicHistory::find(const wire::EventId& id) const {
+    auto it = by_id_.find(id);
+    if (it == by_id_.end()) return nullptr;
+    auto h = history_.find(it->second);
+    return h == history_.end() ? nullptr : &h->second.event;
+}
+
 }  // namespace elmo::mailbox

@@ -84,6 +84,8 @@ public:
     std::size_t bytes() const { return bytes_; }
     std::size_t seen_ids() const { return seen_.size(); }
     std::optional<TimePoint> next_drop() const;
+    // The stored event with this id, or null.
+    const wire::Event* find(const wire::EventId& id) const;
     // How many stored events, and how many bytes, are due to drop at `now` but not dropped yet,
     // so that const queries can answer as of `now`.
     std::pair<std::size_t, std::size_t> due_at(TimePoint now) const;

@@ -21,7 +21,9 @@ NodeCore::NodeCore(NodeCoreConfig config, DatagramPort& datagrams, OverlayPort& 
       hints_(config_.params.hint_radius, config_.params.hint_bits, config_.params.hint_hashes,
              config_.params.hint_merge_fanout, config_.params.hint_expiry),
       known_(config_.params.known_topics_max, config_.params.known_mailboxes_per_topic,
-             config_.params.known_mailbox_ttl) {
+             config_.params.known_mailbox_ttl),
+      gossip_bridge_(*this),
+      gossip_(config_.id, gossip_bridge_, config_.gossip) {
     // Parameters are checked where they are parsed (CLI, config file); these are bugs.
     assert(config_.params.walk_ttl >= 1 &&
            static_cast<std::size_t>(config_.params.walk_ttl) <= wire::max_walk_ttl);
@@ -43,6 +45,8 @@ TimePoint NodeCore::on_start(TimePoint now) {
 
 TimePoint NodeCore::next_wakeup() const {
     TimePoint t = timers_.empty() ? TimePoint::max() : timers_.top().when;
+    t = std::min(t, gossip_.next_wakeup());
+    if (!discovery_due_.empty()) t = std::min(t, std::get<0>(*discovery_due_.begin()));
     return std::min(t, mailbox_.next_wakeup());
 }
 
@@ -101,7 +105,9 @@ TimePoint NodeCore::on_datagram(TimePoint now, const Endpoint& from, ByteView da
     }
     if (mailbox_.state(now) != mailbox::MailboxState::inactive)
         mailbox_.note_message(now, datagram.size());
+    gossip_bridge_.now_ = now;
     handle(now, from, *decoded);
+    mirror_gossip_notices();
     mailbox_housekeeping(now);
     return next_wakeup();
 }
@@ -132,13 +138,26 @@ void NodeCore::handle(TimePoint now, const Endpoint& from, const wire::Message& 
             } else if constexpr (std::is_same_v<T, wire::TopicEvaporated>) {
                 on_topic_evaporated(now, from, msg);
             } else if constexpr (std::is_same_v<T, wire::EventPush>) {
-                // A hand-off (or forwarded event) for a topic held here; the id was checked by
-                // the decoder. Signatures are verified once publishing exists (issue 8).
-                if (mailbox_.holds(msg.event.topic) &&
-                    mailbox_.store_event(msg.event, now) == mailbox::StoreResult::stored)
+                // A hand-off from an evaporating mailbox; the id was checked by the decoder.
+                // Stored like a late hand-in: pushed to clients that lack it, spread lazily.
+                if (store_locally(now, msg.event, true) == wire::StoreStatus::stored)
                     ++stats_.events_received;
                 else
                     ++stats_.events_not_stored;
+            } else if constexpr (std::is_same_v<T, wire::StoreRequest>) {
+                on_store_request(now, from, msg);
+            } else if constexpr (std::is_same_v<T, wire::StoreReply>) {
+                on_store_reply(now, msg.request_id, msg);
+            } else if constexpr (std::is_same_v<T, wire::PollRequest>) {
+                send(from, poll_locally(now, msg));
+            } else if constexpr (std::is_same_v<T, wire::PollReply>) {
+                on_poll_reply(now, msg.request_id, msg);
+            } else if constexpr (std::is_same_v<T, wire::ClientPush>) {
+                on_client_push(now, msg);
+            } else if constexpr (std::is_same_v<T, wire::MailboxIntro>) {
+                on_mailbox_intro(now, msg);
+            } else if constexpr (wire::is_gossip_message_v<T>) {
+                gossip_.on_message(now, from, wire::GossipMessage{msg});
             } else {
                 ++stats_.unexpected_messages;  // client messages do not come by datagram
             }
@@ -180,6 +199,10 @@ TimePoint NodeCore::on_timer(TimePoint now) {
                 break;
         }
     }
+    gossip_bridge_.now_ = now;
+    if (gossip_.next_wakeup() <= now) gossip_.on_timer(now);
+    run_discovery(now);
+    mirror_gossip_notices();
     mailbox_housekeeping(now);
     return next_wakeup();
 }
@@ -216,6 +239,8 @@ void NodeCore::mailbox_housekeeping(TimePoint now) {
     mailbox_.expire(now);
     auto gone = mailbox_.evaporate_idle(now);
     for (const auto& e : gone) {
+        // GossipLeave unlinks the topic's peers at once (TopicEvaporated tells their homes).
+        gossip_.remove_topic(now, e.topic, true);
         wire::TopicEvaporated notice;
         notice.topic = e.topic;
         // Successors: linked mailboxes, then other mailboxes of the topic this node knows.

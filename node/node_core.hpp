@@ -5,12 +5,15 @@
 // The simulator and the daemon drive the same class.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <queue>
 #include <random>
 #include <set>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "gossip/engine.hpp"
 #include "mailbox/mailbox.hpp"
 #include "node/client_port.hpp"
 #include "node/hint_table.hpp"
@@ -25,6 +28,7 @@ namespace elmo {
 struct NodeCoreConfig {
     NodeParams params;
     mailbox::MailboxParams mailbox;
+    gossip::GossipParams gossip;
     NodeId id{};
     Endpoint endpoint;      // where other nodes reach this one (the DHT's address)
     std::uint64_t seed = 1;
@@ -52,6 +56,7 @@ public:
     const NodeStats& stats() const { return stats_; }
     const NodeParams& params() const { return config_.params; }
     const HintTable& hints() const { return hints_; }
+    const gossip::GossipEngine& gossip() const { return gossip_; }
     TimePoint next_wakeup() const;
     wire::NodeAddr self_addr() const { return wire::NodeAddr::from(config_.id, config_.endpoint); }
 
@@ -68,11 +73,14 @@ private:
         }
     };
 
-    // A client's subscribe request being served by this home node.
+    // A client's subscribe or publish request being served by this home node: both look for a
+    // mailbox of the topic the same way (the client's own, then known ones, then a lookup).
     struct PendingSub {
         ClientHandle client = 0;
         std::uint64_t client_request = 0;
         std::string topic;
+        std::optional<wire::Event> event;         // set: a publication (StoreRequest)
+        bool hand_in = false;                     // a poll's hand-in: the first candidate only
         std::vector<wire::NodeAddr> candidates;  // to try, in order
         std::set<NodeId> tried;
         int lookups = 0;
@@ -90,16 +98,19 @@ private:
         std::set<NodeId> adopt_tried;
         bool electing = false;                   // walks over, adoption under way
         bool need_new = false;                   // the known mailboxes refused: elect one more
+        bool discovery = false;                  // a mailbox's search for its topic's others
         std::uint64_t generation = 0;            // tells this lookup from a later one
         std::uint64_t adopt_in_flight = 0;       // AdoptRequest awaiting its answer, or 0
     };
-    enum class RequestKind : std::uint8_t { register_client, adopt };
+    enum class RequestKind : std::uint8_t { register_client, adopt, store, poll };
     struct Request {
         RequestKind kind{};
         std::uint64_t sub = 0;       // register_client: the PendingSub
         std::string topic;           // adopt: the lookup's topic
         wire::NodeAddr target;
         std::uint64_t lookup_generation = 0;  // adopt: the lookup that sent it
+        ClientHandle client = 0;              // poll: for whom, and the client's request id
+        std::uint64_t client_request = 0;
     };
     struct Session {
         Bytes client_id;
@@ -111,6 +122,20 @@ private:
         bool awaiting = false;
         std::uint64_t nonce = 0;
         std::set<std::pair<ClientHandle, std::string>> users;
+    };
+
+    // The gossip engine's port, a separate object so that its send() does not overload ours.
+    class GossipBridge final : public gossip::GossipPort {
+    public:
+        explicit GossipBridge(NodeCore& core) : core_(core) {}
+        void send(const Endpoint& to, const wire::GossipMessage& message) override;
+        gossip::Delivery deliver(const wire::Event& event, std::uint16_t hops) override;
+        std::optional<wire::Event> find_event(const std::string& topic,
+                                              const wire::EventId& id) override;
+    private:
+        NodeCore& core_;
+        TimePoint now_{};
+        friend class NodeCore;
     };
 
     // ---- node_core.cpp: plumbing, timers, hints ----
@@ -167,6 +192,33 @@ private:
     void on_topic_evaporated(TimePoint now, const Endpoint& from, const wire::TopicEvaporated& e);
     wire::RegisterReply register_locally(TimePoint now, const Endpoint& home,
                                          const wire::RegisterRequest& r);
+    std::vector<wire::NodeAddr> other_mailboxes(const std::string& topic, TimePoint now);
+    // A topic this node now holds (adopted or elected): gossip and discovery start.
+    void topic_adopted(TimePoint now, const std::string& topic);
+
+    // ---- node_dissemination.cpp: store, push, poll, links (DESIGN 2.4-2.6) ----
+    // Mailbox side.
+    wire::StoreStatus store_locally(TimePoint now, const wire::Event& event, bool late);
+    void push_to_clients(TimePoint now, const wire::Event& event);
+    void on_store_request(TimePoint now, const Endpoint& from, const wire::StoreRequest& r);
+    wire::PollReply poll_locally(TimePoint now, const wire::PollRequest& r);
+    void on_mailbox_intro(TimePoint now, const wire::MailboxIntro& intro);
+    void link_peer(TimePoint now, const std::string& topic, const wire::NodeAddr& peer);
+    void mirror_gossip_notices();
+    void run_discovery(TimePoint now);
+    // Home side.
+    void on_publish(TimePoint now, ClientHandle c, const wire::Publish& p);
+    void on_poll(TimePoint now, ClientHandle c, const wire::Poll& p);
+    void on_store_reply(TimePoint now, std::uint64_t request_id, const wire::StoreReply& r);
+    void on_poll_reply(TimePoint now, std::uint64_t request_id, const wire::PollReply& r);
+    void on_poll_timeout(const Request& req);
+    void on_client_push(TimePoint now, const wire::ClientPush& p);
+    void complete_pub(TimePoint now, std::uint64_t sub_id, const wire::NodeAddr& mailbox,
+                      const std::vector<wire::NodeAddr>& others);
+    void send_store(TimePoint now, std::uint64_t sub_id, const wire::NodeAddr& target);
+    // Tells `mailbox` of the topic's mailboxes this home knows and `named` (its own list) lacks.
+    void maybe_intro(TimePoint now, const std::string& topic, const wire::NodeAddr& mailbox,
+                     const std::vector<wire::NodeAddr>& named);
 
     NodeCoreConfig config_;
     DatagramPort& datagrams_;
@@ -177,6 +229,8 @@ private:
     HintTable hints_;
     KnownMailboxes known_;
     NodeStats stats_;
+    GossipBridge gossip_bridge_;
+    gossip::GossipEngine gossip_;
 
     std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
     std::uint64_t timer_seq_ = 0;
@@ -196,6 +250,11 @@ private:
     std::map<std::uint64_t, Request> requests_;
     std::map<ClientHandle, Session> sessions_;
     std::map<NodeId, Watched> watched_;
+    // Client id -> its connections here (pushes are addressed by client id). Usually one.
+    std::map<Bytes, std::set<ClientHandle>> by_client_id_;
+    // Discovery walks due, per held topic; last intro per topic (bounded by known_topics_max).
+    std::set<std::tuple<TimePoint, std::string, int>> discovery_due_;  // (due, topic, round)
+    std::map<std::string, TimePoint> intro_sent_;
 };
 
 }  // namespace elmo

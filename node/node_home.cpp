@@ -23,6 +23,10 @@ TimePoint NodeCore::on_client_disconnected(TimePoint now, ClientHandle client) {
     if (it == sessions_.end()) return next_wakeup();
     auto registrations = it->second.registrations;  // drop_registration edits the set
     for (const auto& [topic, mailbox] : registrations) drop_registration(client, topic, mailbox);
+    if (auto b = by_client_id_.find(it->second.client_id); b != by_client_id_.end()) {
+        b->second.erase(client);
+        if (b->second.empty()) by_client_id_.erase(b);
+    }
     sessions_.erase(client);
     // Requests in flight for this client complete into nothing (their sub is dropped).
     std::erase_if(subs_, [&](const auto& kv) { return kv.second.client == client; });
@@ -43,13 +47,22 @@ TimePoint NodeCore::on_client_frame(TimePoint now, ClientHandle client, ByteView
         [&](const auto& msg) {
             using T = std::decay_t<decltype(msg)>;
             if constexpr (std::is_same_v<T, wire::ClientHello>) {
+                if (auto b = by_client_id_.find(s->second.client_id); b != by_client_id_.end()) {
+                    b->second.erase(client);
+                    if (b->second.empty()) by_client_id_.erase(b);
+                }
                 s->second.client_id = msg.client_id;
+                if (!msg.client_id.empty()) by_client_id_[msg.client_id].insert(client);
             } else if constexpr (std::is_same_v<T, wire::Subscribe>) {
                 on_subscribe(now, client, msg);
             } else if constexpr (std::is_same_v<T, wire::Unsubscribe>) {
                 on_unsubscribe(now, client, msg);
             } else if constexpr (std::is_same_v<T, wire::Ping>) {
                 send_to_client(client, wire::Pong{msg.nonce});
+            } else if constexpr (std::is_same_v<T, wire::Publish>) {
+                on_publish(now, client, msg);
+            } else if constexpr (std::is_same_v<T, wire::Poll>) {
+                on_poll(now, client, msg);
             } else {
                 ++stats_.unexpected_messages;
             }
@@ -70,7 +83,7 @@ void NodeCore::on_subscribe(TimePoint now, ClientHandle c, const wire::Subscribe
     // it: answering twice could register the client at two mailboxes.
     std::size_t pending = 0;
     for (auto& [id, p] : subs_) {
-        if (p.client != c) continue;
+        if (p.client != c || p.event) continue;  // publications are counted on their own
         if (p.topic == s.topic) {
             p.client_request = s.request_id;
             return;
@@ -121,6 +134,10 @@ void NodeCore::try_next_candidate(TimePoint now, std::uint64_t sub_id) {
         wire::NodeAddr target = sub.candidates.front();
         sub.candidates.erase(sub.candidates.begin());
         if (!sub.tried.insert(target.id).second) continue;
+        if (sub.event) {
+            send_store(now, sub_id, target);
+            return;
+        }
         Bytes client_id = sessions_[sub.client].client_id;
         wire::RegisterRequest rq{fresh_id(), sub.topic, client_id};
         if (target.id == config_.id) {
@@ -135,8 +152,9 @@ void NodeCore::try_next_candidate(TimePoint now, std::uint64_t sub_id) {
         return;
     }
     // Nothing left to try: look the topic up; if what the walks found refused too, have a new
-    // mailbox elected; then give up (the client retries later).
-    if (sub.lookups < 2) {
+    // mailbox elected; then give up (the client retries later). A hand-in goes to the mailbox
+    // that asked for it or nowhere.
+    if (sub.lookups < 2 && !sub.hand_in) {
         bool elect = sub.lookups == 1;
         if (lookups_.size() >= max_lookups && !lookups_.contains(sub.topic)) {
             ++stats_.lookups_refused_busy;
@@ -165,6 +183,7 @@ void NodeCore::on_register_reply(TimePoint now, std::uint64_t request_id,
         case wire::RegisterStatus::renewed:
             ++stats_.registrations_ok;
             known_.learn(r.topic, req.target, now);
+            maybe_intro(now, r.topic, req.target, r.other_mailboxes);
             complete_sub(now, req.sub, req.target, r.lifetime_s, r.other_mailboxes);
             return;
         case wire::RegisterStatus::refused_full:
@@ -191,7 +210,12 @@ void NodeCore::on_request_timeout(TimePoint now, std::uint64_t request_id) {
         on_adopt_timeout(now, req, request_id);
         return;
     }
-    ++stats_.registration_timeouts;
+    if (req.kind == RequestKind::poll) {
+        on_poll_timeout(req);
+        return;
+    }
+    if (req.kind == RequestKind::store) ++stats_.store_timeouts;
+    else ++stats_.registration_timeouts;
     auto s = subs_.find(req.sub);
     if (s != subs_.end()) known_.forget(s->second.topic, req.target.id);
     try_next_candidate(now, req.sub);
@@ -225,6 +249,15 @@ void NodeCore::complete_sub(TimePoint now, std::uint64_t sub_id, const wire::Nod
 void NodeCore::fail_sub(std::uint64_t sub_id) {
     auto it = subs_.find(sub_id);
     if (it == subs_.end()) return;
+    if (it->second.event) {
+        ++stats_.publications_failed;
+        if (sessions_.contains(it->second.client))
+            send_to_client(it->second.client,
+                           wire::PublishResult{it->second.client_request, it->second.event->id,
+                                               wire::PublishStatus::failed, self_addr(), {}});
+        subs_.erase(it);
+        return;
+    }
     ++stats_.subscriptions_failed;
     send_to_client(it->second.client,
                    wire::SubscribeResult{it->second.client_request, it->second.topic,

@@ -24,14 +24,22 @@ wire::RegisterReply NodeCore::register_locally(TimePoint now, const Endpoint& ho
     reply.lifetime_s = static_cast<std::uint32_t>(
         std::chrono::duration_cast<std::chrono::seconds>(mailbox_.params().registration_lifetime)
             .count());
-    // Other mailboxes of the topic: linked ones, then ones this node has heard of.
-    for (const auto& l : mailbox_.links(r.topic))
-        if (reply.other_mailboxes.size() < wire::max_mailboxes_listed)
-            reply.other_mailboxes.push_back(wire::NodeAddr::from(l.id, l.endpoint));
-    for (const auto& k : known_.get(r.topic, now))
-        if (reply.other_mailboxes.size() < wire::max_mailboxes_listed && k.id != config_.id)
-            reply.other_mailboxes.push_back(k);
+    reply.other_mailboxes = other_mailboxes(r.topic, now);
     return reply;
+}
+
+// Other mailboxes of the topic: linked ones, then ones this node has heard of.
+std::vector<wire::NodeAddr> NodeCore::other_mailboxes(const std::string& topic, TimePoint now) {
+    std::vector<wire::NodeAddr> out;
+    auto add = [&](const wire::NodeAddr& a) {
+        if (a.id == config_.id || out.size() >= wire::max_mailboxes_listed) return;
+        for (const auto& o : out)
+            if (o.id == a.id) return;
+        out.push_back(a);
+    };
+    for (const auto& l : mailbox_.links(topic)) add(wire::NodeAddr::from(l.id, l.endpoint));
+    for (const auto& k : known_.get(topic, now)) add(k);
+    return out;
 }
 
 void NodeCore::on_register_request(TimePoint now, const Endpoint& from,
@@ -47,7 +55,7 @@ void NodeCore::on_adopt_request(TimePoint now, const Endpoint& from, const wire:
         switch (mailbox_.adopt_topic(r.topic, now)) {
             case mailbox::AdoptResult::adopted:
                 reply.status = wire::AdoptStatus::adopted;
-                topics_changed(now);
+                topic_adopted(now, r.topic);
                 break;
             case mailbox::AdoptResult::already_held:
                 reply.status = wire::AdoptStatus::already_held;

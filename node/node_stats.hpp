@@ -50,6 +50,29 @@ struct NodeStats {
     std::uint64_t events_received = 0;
     std::uint64_t events_not_stored = 0;  // topic not held, duplicate, expired, over budget
 
+    // publishing (home side)
+    std::uint64_t publish_requests = 0;
+    std::uint64_t publications_accepted = 0;   // a mailbox stored it (or had it)
+    std::uint64_t publications_failed = 0;     // answered failed (the client retries)
+    std::uint64_t hand_ins = 0;                // events a client carried to a mailbox on request
+    std::uint64_t store_refused = 0;           // StoreReply not_held / refused
+    std::uint64_t store_timeouts = 0;
+    std::uint64_t polls_relayed = 0;
+    std::uint64_t poll_timeouts = 0;
+    std::uint64_t pushes_relayed = 0;          // Deliver frames sent to clients
+    std::uint64_t pushes_no_session = 0;       // pushed client not connected here: dropped
+    std::uint64_t intros_sent = 0;
+
+    // mailbox side
+    std::uint64_t events_stored = 0;           // new events stored from a home's StoreRequest
+    std::uint64_t events_from_gossip = 0;      // new events stored from a linked mailbox
+    std::uint64_t push_messages = 0;           // ClientPush datagrams sent (one per home node)
+    std::uint64_t polls_served = 0;
+    std::uint64_t poll_events_sent = 0;
+    std::uint64_t poll_replies_truncated = 0;  // `more` set: the client polls again
+    std::uint64_t discovery_walks = 0;
+    std::uint64_t links_made = 0;              // peers added by intro or discovery
+
     // client sessions
     std::uint64_t clients_connected = 0;
     std::uint64_t clients_refused = 0;

@@ -28,6 +28,11 @@ void NodeCore::start_lookup(TimePoint now, const std::string& topic, std::uint64
     auto [it, fresh] = lookups_.try_emplace(topic);
     Lookup& lookup = it->second;
     if (sub) lookup.waiting.push_back(sub);
+    if (!fresh && lookup.discovery) {
+        // A mailbox's discovery walks are out for this topic: they serve the client too.
+        lookup.discovery = false;
+        ++stats_.lookups_started;
+    }
     if (!fresh) {
         // One lookup per topic serves every waiting client. A client whose known mailboxes all
         // refused turns it into a search for one more mailbox.
@@ -150,10 +155,22 @@ void NodeCore::on_walk_result(TimePoint now, const wire::WalkResult& result) {
     auto it = lookups_.find(result.topic);
     if (it == lookups_.end() || !it->second.walks.erase(result.walk_id)) {
         ++stats_.unexpected_messages;  // late: the lookup is over
-        for (const auto& h : result.hits) known_.learn(result.topic, h, now);
+        for (const auto& h : result.hits) {
+            if (h.id == config_.id) continue;
+            known_.learn(result.topic, h, now);
+            link_peer(now, result.topic, h);
+        }
         return;
     }
     Lookup& lookup = it->second;
+    // Any mailbox of a topic this node holds that a walk met becomes a gossip link.
+    if (mailbox_.holds(result.topic))
+        for (const auto& h : result.hits) link_peer(now, result.topic, h);
+    if (lookup.discovery) {  // a mailbox's own search: nothing to resolve, no lookup figures
+        for (const auto& h : result.hits) known_.learn(result.topic, h, now);
+        if (lookup.walks.empty()) lookups_.erase(it);
+        return;
+    }
     if (!lookup.need_new) {  // walks for room are not searches for the topic's mailboxes
         ++stats_.walks_returned;
         if (!result.hits.empty()) {
@@ -198,6 +215,10 @@ void NodeCore::finish_walks(TimePoint now, const std::string& topic) {
     auto it = lookups_.find(topic);
     if (it == lookups_.end()) return;
     Lookup& lookup = it->second;
+    if (lookup.discovery) {
+        lookups_.erase(it);
+        return;
+    }
     if (!lookup.hits.empty() && !lookup.need_new) {
         ++stats_.lookups_found_existing;
         auto hits = lookup.hits;
@@ -259,8 +280,10 @@ void NodeCore::try_adopt(TimePoint now, const std::string& topic) {
         lookup.adopt_tried.insert(config_.id);
         auto adopted = mailbox_.adopt_topic(topic, now);
         if (adopted != mailbox::AdoptResult::refused_full) {
-            if (adopted == mailbox::AdoptResult::adopted) ++stats_.lookups_self_elected;
-            topics_changed(now);
+            if (adopted == mailbox::AdoptResult::adopted) {
+                ++stats_.lookups_self_elected;
+                topic_adopted(now, topic);
+            }
             resolve_lookup(now, topic, {self_addr()});
             return;
         }

@@ -50,6 +50,21 @@ struct NodeParams {
     std::chrono::seconds subscribe_deadline{12};
     std::size_t max_preferred = 4;            // mailboxes taken from a client's preferred list
 
+    // --- dissemination (DESIGN 2.4-2.6) ---
+    // A mailbox runs discovery walks for each topic it holds, to find and link the topic's other
+    // mailboxes: soon after adopting it (several homes may elect mailboxes for a new topic at
+    // once; the first catches those already advertised), once more when the hints of the
+    // others have spread (hint_min_interval plus a refresh), then every discovery_period [600 s].
+    std::chrono::seconds discovery_first{2};
+    std::chrono::seconds discovery_second{60};
+    std::chrono::seconds discovery_period{600};
+    // A home node that knows mailboxes of a topic its mailbox did not name tells that mailbox
+    // (MailboxIntro), at most once per topic per this interval.
+    std::chrono::seconds intro_interval{30};
+    // Publications in progress at this home, per client session (the client's outbox sends at
+    // most 16 at once).
+    std::size_t max_pending_publications = 64;
+
     // --- clients at this home node ---
     std::size_t max_clients = 10'000;         // sessions beyond this are refused
 };

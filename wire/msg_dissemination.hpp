@@ -80,10 +80,12 @@ struct StoreReply {
 struct ClientPush {
     static constexpr std::uint16_t type_id = 37;
     static constexpr std::string_view name = "client_push";
+    NodeAddr mailbox;  // the sender, relayed to the client in Deliver
     std::vector<Bytes> client_ids;
     Event event;
     template <class Self, class V>
     static void describe(Self& s, V& v) {
+        v(s.mailbox, "mailbox");
         v(s.client_ids, "client_ids", max_push_clients);
         v(s.event, "event");
     }

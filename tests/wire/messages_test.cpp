@@ -68,7 +68,9 @@ template <> StoreRequest sample() { return {12, test::sample_event(), true}; }
 template <> StoreReply sample() {
     return {12, test::sample_event().id, StoreStatus::duplicate, {node(4)}};
 }
-template <> ClientPush sample() { return {{Bytes{1, 2}, Bytes{3}}, test::sample_event()}; }
+template <> ClientPush sample() {
+    return {node(2), {Bytes{1, 2}, Bytes{3}}, test::sample_event()};
+}
 template <> PollRequest sample() {
     return {13, "higgs", Bytes{1, 2, 3}, {test::sample_event(1).id, test::sample_event(2).id}};
 }

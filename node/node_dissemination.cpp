@@ -1,0 +1,367 @@
+// Dissemination (DESIGN 2.4-2.6): publications stored at a mailbox through the home node, pushes
+// from mailboxes to registered clients through their home nodes, polls, and the links between
+// the mailboxes of a topic (the gossip engine's tree, fed by intros and discovery walks).
+#include <algorithm>
+
+#include "node/node_core.hpp"
+
+namespace elmo {
+
+// ---------------- the gossip engine's port ----------------
+
+void NodeCore::GossipBridge::send(const Endpoint& to, const wire::GossipMessage& message) {
+    std::visit([&](const auto& m) { core_.send(to, wire::Message{m}); }, message);
+}
+
+gossip::Delivery NodeCore::GossipBridge::deliver(const wire::Event& event, std::uint16_t hops) {
+    (void)hops;
+    switch (core_.mailbox_.store_event(event, now_)) {
+        case mailbox::StoreResult::stored:
+            ++core_.stats_.events_from_gossip;
+            core_.push_to_clients(now_, event);
+            return gossip::Delivery::stored;
+        case mailbox::StoreResult::duplicate: return gossip::Delivery::duplicate;
+        default: return gossip::Delivery::rejected;
+    }
+}
+
+std::optional<wire::Event> NodeCore::GossipBridge::find_event(const std::string& topic,
+                                                              const wire::EventId& id) {
+    return core_.mailbox_.find_event(topic, id);
+}
+
+// ---------------- mailbox side ----------------
+
+wire::StoreStatus NodeCore::store_locally(TimePoint now, const wire::Event& event, bool late) {
+    if (!mailbox_.holds(event.topic)) return wire::StoreStatus::not_held;
+    gossip_bridge_.now_ = now;
+    switch (mailbox_.store_event(event, now)) {
+        case mailbox::StoreResult::stored:
+            ++stats_.events_stored;
+            push_to_clients(now, event);
+            gossip_.publish(now, event, late);
+            mirror_gossip_notices();
+            return wire::StoreStatus::stored;
+        case mailbox::StoreResult::duplicate: return wire::StoreStatus::duplicate;
+        case mailbox::StoreResult::not_held: return wire::StoreStatus::not_held;
+        default: return wire::StoreStatus::refused;  // expired, too large, over the byte budget
+    }
+}
+
+// One ClientPush per home node, naming its registered clients: a popular topic's event costs
+// one datagram per home, not per client.
+void NodeCore::push_to_clients(TimePoint now, const wire::Event& event) {
+    std::map<Endpoint, std::vector<Bytes>> by_home;
+    for (const auto& c : mailbox_.clients(event.topic)) by_home[c.home].push_back(c.client);
+    for (auto& [home, ids] : by_home) {
+        for (std::size_t i = 0; i < ids.size(); i += wire::max_push_clients) {
+            wire::ClientPush push;
+            push.mailbox = self_addr();
+            push.client_ids.assign(ids.begin() + static_cast<long>(i),
+                                   ids.begin() + static_cast<long>(std::min(
+                                                     ids.size(), i + wire::max_push_clients)));
+            push.event = event;
+            ++stats_.push_messages;
+            if (home == config_.endpoint) on_client_push(now, push);
+            else send(home, push);
+        }
+    }
+}
+
+void NodeCore::on_store_request(TimePoint now, const Endpoint& from, const wire::StoreRequest& r) {
+    wire::StoreReply reply{r.request_id, r.event.id, store_locally(now, r.event, r.late), {}};
+    if (reply.status != wire::StoreStatus::not_held)
+        reply.other_mailboxes = other_mailboxes(r.event.topic, now);
+    send(from, reply);
+}
+
+wire::PollReply NodeCore::poll_locally(TimePoint now, const wire::PollRequest& r) {
+    wire::PollReply reply;
+    reply.request_id = r.request_id;
+    reply.topic = r.topic;
+    if (!mailbox_.holds(r.topic)) {
+        reply.status = wire::PollStatus::not_held;
+        return reply;
+    }
+    ++stats_.polls_served;
+    mailbox_.note_poll(r.topic, now);
+    // Oldest first, within one datagram; the client polls again when `more` is set.
+    std::size_t bytes = 0;
+    for (auto& e : mailbox_.events_missing(r.topic, r.known)) {
+        if (reply.events.size() >= wire::max_events_per_message ||
+            bytes + e.payload.size() > wire::max_events_bytes) {
+            reply.more = true;
+            ++stats_.poll_replies_truncated;
+            break;
+        }
+        bytes += e.payload.size();
+        reply.events.push_back(std::move(e));
+    }
+    stats_.poll_events_sent += reply.events.size();
+    reply.wanted = mailbox_.wanted(r.topic, r.known, now);
+    if (reply.wanted.size() > wire::max_poll_ids) reply.wanted.resize(wire::max_poll_ids);
+    reply.other_mailboxes = other_mailboxes(r.topic, now);
+    return reply;
+}
+
+void NodeCore::on_mailbox_intro(TimePoint now, const wire::MailboxIntro& intro) {
+    if (!mailbox_.holds(intro.topic)) {
+        ++stats_.unexpected_messages;  // evaporated meanwhile: the sender learns from a poll
+        return;
+    }
+    for (const auto& m : intro.mailboxes) link_peer(now, intro.topic, m);
+}
+
+void NodeCore::link_peer(TimePoint now, const std::string& topic, const wire::NodeAddr& peer) {
+    if (peer.id == config_.id || !mailbox_.holds(topic)) return;
+    if (gossip_.add_peer(now, topic, peer) == gossip::PeerResult::added) {
+        ++stats_.links_made;
+        mailbox_.link(topic, mailbox::MailboxRef{peer.id, peer.endpoint.to_endpoint()});
+    }
+}
+
+// The engine links and unlinks on its own (a remote join, a leave, a silent peer); the mailbox
+// role keeps the same links (it names them to clients and hands off to them).
+void NodeCore::mirror_gossip_notices() {
+    for (const auto& n : gossip_.take_notices()) {
+        const mailbox::MailboxRef ref{n.peer.id, n.peer.endpoint.to_endpoint()};
+        switch (n.kind) {
+            case gossip::PeerNotice::Kind::admitted: mailbox_.link(n.topic, ref); break;
+            case gossip::PeerNotice::Kind::left: mailbox_.unlink(n.topic, n.peer.id); break;
+            case gossip::PeerNotice::Kind::dead:
+                mailbox_.unlink(n.topic, n.peer.id);
+                known_.forget(n.topic, n.peer.id);
+                break;
+        }
+    }
+}
+
+void NodeCore::topic_adopted(TimePoint now, const std::string& topic) {
+    topics_changed(now);
+    if (!gossip_.add_topic(topic)) return;
+    for (const auto& k : known_.get(topic, now)) link_peer(now, topic, k);
+    discovery_due_.insert({now + config_.params.discovery_first, topic, 0});
+}
+
+// Discovery walks: the same biased walks a lookup uses, from the mailbox itself; every mailbox
+// of the topic they meet (or that a node on the way knows) is linked in on_walk_result. The
+// gossip engine turns whatever links result into a tree (duplicates prune redundant links).
+void NodeCore::run_discovery(TimePoint now) {
+    while (!discovery_due_.empty() && std::get<0>(*discovery_due_.begin()) <= now) {
+        auto [when, topic, round] = *discovery_due_.begin();
+        discovery_due_.erase(discovery_due_.begin());
+        if (!mailbox_.holds(topic)) continue;  // evaporated: its entry ends here
+        const Duration next = round == 0 ? Duration(config_.params.discovery_second -
+                                                    config_.params.discovery_first)
+                                         : Duration(config_.params.discovery_period);
+        discovery_due_.insert({now + next, topic, round + 1});
+        if (lookups_.contains(topic)) continue;  // a client's lookup is walking already
+        Lookup& l = lookups_[topic];
+        l.discovery = true;
+        l.generation = fresh_id();
+        l.deadline = now + config_.params.lookup_timeout;
+        schedule(l.deadline, TimerKind::lookup_deadline);
+        ++stats_.discovery_walks;
+        launch_walks(now, topic, l);
+    }
+}
+
+// ---------------- home side ----------------
+
+void NodeCore::on_publish(TimePoint now, ClientHandle c, const wire::Publish& p) {
+    ++stats_.publish_requests;
+    const Session& session = sessions_[c];
+    auto answer = [&](wire::PublishStatus st) {
+        send_to_client(c, wire::PublishResult{p.request_id, p.event.id, st, self_addr(), {}});
+    };
+    // The decoder checked that the id matches the content. Signatures: see docs/node.md.
+    if (!wire::valid_topic(p.event.topic)) return answer(wire::PublishStatus::invalid);
+    if (session.client_id.empty()) return answer(wire::PublishStatus::failed);
+    std::size_t pending = 0;
+    for (auto& [id, q] : subs_) {
+        if (q.client != c || !q.event) continue;
+        if (q.event->id == p.event.id) {  // a retry of one in progress joins it
+            q.client_request = p.request_id;
+            return;
+        }
+        ++pending;
+    }
+    if (pending >= config_.params.max_pending_publications) {
+        ++stats_.publications_failed;
+        return answer(wire::PublishStatus::failed);
+    }
+    if (p.hand_in && p.preferred.empty()) return answer(wire::PublishStatus::failed);
+    const std::uint64_t sub_id = fresh_id();
+    PendingSub& pub = subs_[sub_id];
+    pub.client = c;
+    pub.client_request = p.request_id;
+    pub.topic = p.event.topic;
+    pub.event = p.event;
+    pub.hand_in = p.hand_in;
+    schedule(now + config_.params.subscribe_deadline, TimerKind::sub_deadline, sub_id);
+    if (p.hand_in) {
+        ++stats_.hand_ins;
+        pub.candidates.push_back(p.preferred.front());
+    } else {
+        pub.candidates.assign(p.preferred.begin(),
+                              p.preferred.begin() + static_cast<long>(std::min(
+                                                        p.preferred.size(), config_.params.max_preferred)));
+        if (mailbox_.holds(pub.topic)) pub.candidates.push_back(self_addr());
+        auto known = known_.get(pub.topic, now);
+        std::shuffle(known.begin(), known.end(), rng_);
+        for (const auto& m : known) pub.candidates.push_back(m);
+    }
+    try_next_candidate(now, sub_id);
+}
+
+void NodeCore::send_store(TimePoint now, std::uint64_t sub_id, const wire::NodeAddr& target) {
+    PendingSub& pub = subs_.at(sub_id);
+    const std::uint64_t rid = fresh_id();
+    Request req{RequestKind::store, sub_id, pub.topic, target};
+    requests_[rid] = req;
+    if (target.id == config_.id) {
+        wire::StoreReply reply{rid, pub.event->id, store_locally(now, *pub.event, pub.hand_in), {}};
+        if (reply.status != wire::StoreStatus::not_held)
+            reply.other_mailboxes = other_mailboxes(pub.topic, now);
+        on_store_reply(now, rid, reply);
+        return;
+    }
+    schedule(now + config_.params.request_timeout, TimerKind::request_timeout, rid);
+    send(target.endpoint.to_endpoint(), wire::StoreRequest{rid, *pub.event, pub.hand_in});
+}
+
+void NodeCore::on_store_reply(TimePoint now, std::uint64_t request_id, const wire::StoreReply& r) {
+    auto rq = requests_.find(request_id);
+    if (rq == requests_.end() || rq->second.kind != RequestKind::store) {
+        ++stats_.unexpected_messages;
+        return;
+    }
+    Request req = rq->second;
+    requests_.erase(rq);
+    for (const auto& o : r.other_mailboxes)
+        if (o.id != config_.id) known_.learn(req.topic, o, now);
+    if (wire::accepted(r.status)) {
+        known_.learn(req.topic, req.target, now);
+        maybe_intro(now, req.topic, req.target, r.other_mailboxes);
+        complete_pub(now, req.sub, req.target, r.other_mailboxes);
+        return;
+    }
+    ++stats_.store_refused;
+    if (r.status == wire::StoreStatus::not_held) known_.forget(req.topic, req.target.id);
+    auto s = subs_.find(req.sub);
+    if (s != subs_.end() && !s->second.hand_in)
+        for (const auto& o : r.other_mailboxes)
+            if (!s->second.tried.contains(o.id)) s->second.candidates.push_back(o);
+    try_next_candidate(now, req.sub);
+}
+
+void NodeCore::complete_pub(TimePoint now, std::uint64_t sub_id, const wire::NodeAddr& mailbox,
+                            const std::vector<wire::NodeAddr>& others) {
+    (void)now;
+    auto it = subs_.find(sub_id);
+    if (it == subs_.end()) return;
+    PendingSub pub = std::move(it->second);
+    subs_.erase(it);
+    if (!pub.hand_in) ++stats_.publications_accepted;
+    std::vector<wire::NodeAddr> rest;
+    for (const auto& o : others)
+        if (o.id != mailbox.id && rest.size() < wire::max_mailboxes_listed) rest.push_back(o);
+    if (sessions_.contains(pub.client))
+        send_to_client(pub.client, wire::PublishResult{pub.client_request, pub.event->id,
+                                                       wire::PublishStatus::accepted, mailbox,
+                                                       std::move(rest)});
+}
+
+void NodeCore::on_poll(TimePoint now, ClientHandle c, const wire::Poll& p) {
+    ++stats_.polls_relayed;
+    wire::PollRequest rq{fresh_id(), p.topic, sessions_[c].client_id, p.known};
+    if (!wire::valid_topic(p.topic)) {
+        send_to_client(c, wire::PollResult{p.request_id, p.topic, p.mailbox,
+                                           wire::PollStatus::not_held, {}, {}, {}, false});
+        return;
+    }
+    Request req{RequestKind::poll, 0, p.topic, p.mailbox};
+    req.client = c;
+    req.client_request = p.request_id;
+    requests_[rq.request_id] = req;
+    if (p.mailbox.id == config_.id) {
+        on_poll_reply(now, rq.request_id, poll_locally(now, rq));
+        return;
+    }
+    schedule(now + config_.params.request_timeout, TimerKind::request_timeout, rq.request_id);
+    send(p.mailbox.endpoint.to_endpoint(), rq);
+}
+
+void NodeCore::on_poll_reply(TimePoint now, std::uint64_t request_id, const wire::PollReply& r) {
+    auto rq = requests_.find(request_id);
+    if (rq == requests_.end() || rq->second.kind != RequestKind::poll) {
+        ++stats_.unexpected_messages;
+        return;
+    }
+    Request req = rq->second;
+    requests_.erase(rq);
+    for (const auto& o : r.other_mailboxes)
+        if (o.id != config_.id) known_.learn(req.topic, o, now);
+    if (r.status == wire::PollStatus::ok) {
+        known_.learn(req.topic, req.target, now);
+        maybe_intro(now, req.topic, req.target, r.other_mailboxes);
+    } else {
+        known_.forget(req.topic, req.target.id);
+    }
+    if (!sessions_.contains(req.client)) return;
+    send_to_client(req.client,
+                   wire::PollResult{req.client_request, req.topic, req.target, r.status, r.events,
+                                    r.wanted, r.other_mailboxes, r.more});
+}
+
+void NodeCore::on_poll_timeout(const Request& req) {
+    ++stats_.poll_timeouts;
+    if (!sessions_.contains(req.client)) return;
+    send_to_client(req.client, wire::PollResult{req.client_request, req.topic, req.target,
+                                                wire::PollStatus::unreachable, {}, {}, {}, false});
+}
+
+void NodeCore::on_client_push(TimePoint now, const wire::ClientPush& p) {
+    (void)now;
+    wire::Deliver d{p.mailbox, {p.event}};
+    for (const auto& id : p.client_ids) {
+        auto it = by_client_id_.find(id);
+        if (it == by_client_id_.end()) {
+            ++stats_.pushes_no_session;  // offline: it polls on its return
+            continue;
+        }
+        for (ClientHandle h : it->second) {
+            ++stats_.pushes_relayed;
+            send_to_client(h, d);
+        }
+    }
+}
+
+void NodeCore::maybe_intro(TimePoint now, const std::string& topic, const wire::NodeAddr& mailbox,
+                           const std::vector<wire::NodeAddr>& named) {
+    std::vector<wire::NodeAddr> missing;
+    for (const auto& k : known_.get(topic, now)) {
+        if (k.id == mailbox.id) continue;
+        bool listed = std::any_of(named.begin(), named.end(),
+                                  [&](const wire::NodeAddr& n) { return n.id == k.id; });
+        if (!listed && missing.size() < wire::max_mailboxes_listed) missing.push_back(k);
+    }
+    if (missing.empty()) return;
+    if (mailbox.id == config_.id) {
+        for (const auto& m : missing) link_peer(now, topic, m);
+        return;
+    }
+    auto [it, fresh] = intro_sent_.try_emplace(topic, now);
+    if (!fresh && now - it->second < config_.params.intro_interval) return;
+    it->second = now;
+    if (intro_sent_.size() > config_.params.known_topics_max) {
+        // Bounded: forget intros older than the interval (they no longer limit anything).
+        std::erase_if(intro_sent_, [&](const auto& kv) {
+            return now - kv.second >= config_.params.intro_interval;
+        });
+    }
+    ++stats_.intros_sent;
+    send(mailbox.endpoint.to_endpoint(), wire::MailboxIntro{topic, std::move(missing)});
+}
+
+}  // namespace elmo
