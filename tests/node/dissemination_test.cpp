@@ -1,0 +1,180 @@
+// The node core's dissemination over fake ports: a publication stored at a mailbox through the
+// publisher's home and pushed to subscribers through theirs; polls that return what a client
+// lacks and ask for what it has; retries past a dead mailbox; and mailboxes of one topic, elected
+// apart, that find each other and forward events.
+#include <gtest/gtest.h>
+
+#include "core_harness.hpp"
+
+namespace elmo {
+namespace {
+
+using namespace std::chrono_literals;
+using test::CoreCluster;
+
+Bytes cid(std::uint8_t n) { return Bytes(8, n); }
+
+// The harness clock starts at TimePoint{} + 1 h and the mailbox's default wall clock maps
+// TimePoint{} to Unix time 0, so "now" is 3,600,000 ms of wall time.
+wire::Event event(std::string topic, std::uint64_t seq, std::uint8_t publisher = 1) {
+    wire::Event e;
+    e.topic = std::move(topic);
+    e.publisher = cid(publisher);
+    e.seq = seq;
+    e.timestamp_ms = 3'600'000;
+    e.expiry_ms = e.timestamp_ms + 3'600'000;
+    e.payload = Bytes{1, 2, 3};
+    e.seal();
+    return e;
+}
+
+template <class T>
+std::vector<T> frames_of(CoreCluster& c, std::size_t node, ClientHandle h) {
+    std::vector<T> out;
+    for (const auto& m : c.node(node).clients.frames[h])
+        if (auto* x = std::get_if<T>(&m)) out.push_back(*x);
+    return out;
+}
+
+std::size_t delivered(CoreCluster& c, std::size_t node, ClientHandle h, const wire::EventId& id) {
+    std::size_t n = 0;
+    for (const auto& d : frames_of<wire::Deliver>(c, node, h))
+        for (const auto& e : d.events) n += e.id == id;
+    return n;
+}
+
+// Node 0 is the mailbox of "t" (its client subscribed first); a client of node 1 registers there.
+void two_subscribers(CoreCluster& c) {
+    c.link(0, 1);
+    c.start();
+    c.connect_client(0, 1, cid(1));
+    c.client_frame(0, 1, wire::Subscribe{1, "t", {}});
+    c.run_for(10s);
+    ASSERT_TRUE(c.core(0).mailbox().holds("t"));
+    c.connect_client(1, 2, cid(2));
+    c.client_frame(1, 2, wire::Subscribe{2, "t", {c.core(0).self_addr()}});
+    c.run_for(5s);
+    ASSERT_EQ(c.core(0).mailbox().clients("t").size(), 2u);
+}
+
+TEST(NodeDissemination, PublicationIsStoredAcknowledgedAndPushedToEverySubscriber) {
+    CoreCluster c(2);
+    two_subscribers(c);
+    const wire::Event e = event("t", 1, 2);
+    c.client_frame(1, 2, wire::Publish{7, e, {c.core(0).self_addr()}, false});
+    c.run_for(2s);
+    auto results = frames_of<wire::PublishResult>(c, 1, 2);
+    ASSERT_EQ(results.size(), 1u);
+    EXPECT_EQ(results[0].request_id, 7u);
+    EXPECT_EQ(results[0].status, wire::PublishStatus::accepted);
+    EXPECT_EQ(results[0].mailbox.id, c.core(0).id());
+    EXPECT_TRUE(c.core(0).mailbox().find_event("t", e.id));
+    // Both subscribers get it once: the local one directly, the remote one through its home.
+    EXPECT_EQ(delivered(c, 0, 1, e.id), 1u);
+    EXPECT_EQ(delivered(c, 1, 2, e.id), 1u);
+    // Publishing the same event again (a retry) is accepted and not pushed again.
+    c.client_frame(1, 2, wire::Publish{8, e, {c.core(0).self_addr()}, false});
+    c.run_for(2s);
+    EXPECT_EQ(frames_of<wire::PublishResult>(c, 1, 2).back().status,
+              wire::PublishStatus::accepted);
+    EXPECT_EQ(delivered(c, 0, 1, e.id), 1u);
+}
+
+TEST(NodeDissemination, PushToAClientThatLeftIsDroppedAndItsPollCatchesUp) {
+    CoreCluster c(2);
+    two_subscribers(c);
+    c.node(1).wake = c.core(1).on_client_disconnected(c.now(), 2);
+    const wire::Event e = event("t", 1, 1);
+    c.client_frame(0, 1, wire::Publish{3, e, {}, false});
+    c.run_for(2s);
+    EXPECT_GE(c.core(1).stats().pushes_no_session, 1u);
+    // Back online (a new connection): the poll returns the missed event, and asks for the id
+    // the client offers that the mailbox never had.
+    c.connect_client(1, 3, cid(2));
+    const wire::Event unknown = event("t", 9, 2);
+    c.client_frame(1, 3, wire::Poll{4, "t", c.core(0).self_addr(), {unknown.id}});
+    c.run_for(2s);
+    auto polls = frames_of<wire::PollResult>(c, 1, 3);
+    ASSERT_EQ(polls.size(), 1u);
+    EXPECT_EQ(polls[0].status, wire::PollStatus::ok);
+    ASSERT_EQ(polls[0].events.size(), 1u);
+    EXPECT_EQ(polls[0].events[0].id, e.id);
+    ASSERT_EQ(polls[0].wanted.size(), 1u);
+    EXPECT_EQ(polls[0].wanted[0], unknown.id);
+    // The hand-in of the wanted event is stored there.
+    c.client_frame(1, 3, wire::Publish{5, unknown, {c.core(0).self_addr()}, true});
+    c.run_for(2s);
+    EXPECT_TRUE(c.core(0).mailbox().find_event("t", unknown.id));
+    EXPECT_EQ(c.core(1).stats().hand_ins, 1u);
+}
+
+TEST(NodeDissemination, PollOfADeadMailboxAnswersUnreachable) {
+    CoreCluster c(2);
+    two_subscribers(c);
+    c.kill(0);
+    c.client_frame(1, 2, wire::Poll{6, "t", c.core(0).self_addr(), {}});
+    c.run_for(5s);
+    auto polls = frames_of<wire::PollResult>(c, 1, 2);
+    ASSERT_EQ(polls.size(), 1u);
+    EXPECT_EQ(polls[0].status, wire::PollStatus::unreachable);
+}
+
+TEST(NodeDissemination, PublicationGoesOnPastADeadMailbox) {
+    CoreCluster c(3);
+    c.link(1, 2);
+    two_subscribers(c);
+    c.kill(0);
+    // The client names the dead mailbox; its home times out, looks the topic up, finds nothing
+    // live and elects a mailbox: the event is accepted there.
+    const wire::Event e = event("t", 1, 2);
+    c.client_frame(1, 2, wire::Publish{9, e, {c.core(0).self_addr()}, false});
+    c.run_for(11s);
+    auto results = frames_of<wire::PublishResult>(c, 1, 2);
+    ASSERT_EQ(results.size(), 1u);
+    EXPECT_EQ(results[0].status, wire::PublishStatus::accepted);
+    EXPECT_NE(results[0].mailbox.id, c.core(0).id());
+    EXPECT_EQ(c.core(1).stats().store_timeouts, 1u);
+}
+
+TEST(NodeDissemination, MailboxesElectedApartLinkAndForwardEvents) {
+    // Two homes elect themselves for "t" at the same moment (neither knows the other yet). The
+    // discovery walks link them; an event published at one reaches the other's subscriber.
+    CoreCluster c(2);
+    c.link(0, 1);
+    c.start();
+    c.connect_client(0, 1, cid(1));
+    c.connect_client(1, 2, cid(2));
+    c.client_frame(0, 1, wire::Subscribe{1, "t", {}});
+    c.client_frame(1, 2, wire::Subscribe{1, "t", {}});
+    c.run_for(10s);
+    ASSERT_TRUE(c.core(0).mailbox().holds("t"));
+    ASSERT_TRUE(c.core(1).mailbox().holds("t"));
+    c.run_for(70s);  // the second discovery round
+    ASSERT_EQ(c.core(0).mailbox().links("t").size(), 1u);
+    ASSERT_EQ(c.core(1).mailbox().links("t").size(), 1u);
+    const wire::Event e = event("t", 1, 1);
+    c.client_frame(0, 1, wire::Publish{2, e, {c.core(0).self_addr()}, false});
+    c.run_for(2s);
+    EXPECT_TRUE(c.core(1).mailbox().find_event("t", e.id));
+    EXPECT_EQ(delivered(c, 1, 2, e.id), 1u);
+}
+
+TEST(NodeDissemination, AnIntroLinksMailboxesTheHomeKnows) {
+    CoreCluster c(2);
+    c.link(0, 1);
+    c.start();
+    c.connect_client(0, 1, cid(1));
+    c.connect_client(1, 2, cid(2));
+    c.client_frame(0, 1, wire::Subscribe{1, "t", {}});
+    c.client_frame(1, 2, wire::Subscribe{1, "t", {}});
+    c.run_for(10s);
+    c.node(0).clients.frames.clear();
+    wire::MailboxIntro intro{"t", {c.core(1).self_addr()}};
+    c.node(0).wake = c.core(0).on_datagram(c.now(), c.core(1).endpoint(), wire::encode(intro));
+    c.run_for(1s);
+    EXPECT_EQ(c.core(0).mailbox().links("t").size(), 1u);
+    EXPECT_EQ(c.core(1).mailbox().links("t").size(), 1u);  // the GossipJoin made it mutual
+}
+
+}  // namespace
+}  // namespace elmo
