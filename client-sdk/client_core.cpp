@@ -1,5 +1,6 @@
 // The client core's connection to its home node: connecting, failing over, the frames in and
-// out, keep-alive, and the wake-up computation. Subscriptions are in client_topics.cpp.
+// out, keep-alive, and the wake-up computation. Subscriptions are in client_topics.cpp,
+// publishing in client_publish.cpp, delivery and polling in client_poll.cpp.
 #include "client-sdk/client_core.hpp"
 
 #include <algorithm>
@@ -14,7 +15,12 @@ ClientCore::ClientCore(ClientParams params, Bytes client_id, std::vector<Endpoin
       client_id_(std::move(client_id)),
       transport_(transport),
       rng_(seed),
-      nodes_(bootstrap_nodes, params.max_known_nodes) {}
+      nodes_(bootstrap_nodes, params.max_known_nodes),
+      outbox_(params.max_outbox),
+      own_history_(EventCache::Bounds{.total = params.own_history_max,
+                                      .max_age = params.own_history}),
+      carried_(EventCache::Bounds{.per_topic = params.carry_events_per_topic,
+                                  .bytes = params.carry_bytes}) {}
 
 bool ClientCore::valid_client_id(const Bytes& id) {
     return !id.empty() && id.size() <= wire::max_client_id_bytes;
@@ -30,6 +36,7 @@ std::optional<Endpoint> ClientCore::home() const {
 TimePoint ClientCore::advance(TimePoint now) {
     last_now_ = std::max(last_now_, now);
     expire_registrations(last_now_);
+    own_history_.expire(last_now_);
     return last_now_;
 }
 
@@ -82,6 +89,7 @@ TimePoint ClientCore::on_connected(TimePoint now) {
     // The home refuses subscriptions from a session without a client id: hello goes first.
     send(now, wire::ClientHello{client_id_});
     topics_due_on_new_connection(now);
+    outbox_.all_due(now);  // everything unacknowledged goes out again through the new home
     pump(now);
     return next_wakeup();
 }
@@ -121,7 +129,14 @@ void ClientCore::connection_lost(TimePoint now, bool tell_transport, bool node_f
     else nodes_.failed(lost);
     // Requests in flight die with the connection; the new home is asked again.
     requests_.clear();
-    for (auto& [topic, t] : topics_) t.pending_request = 0;
+    polls_.clear();
+    hand_ins_.clear();
+    for (auto& [topic, t] : topics_) {
+        t.pending_request = 0;
+        t.pending_poll = 0;
+        t.poll_again = false;
+    }
+    outbox_.all_due(now);
     ping_nonce_ = 0;
     last_traffic_.reset();
     schedule_reconnect(now, lost);
@@ -147,6 +162,7 @@ TimePoint ClientCore::on_frame(TimePoint now, ByteView frame) {
     consecutive_timeouts_ = 0;  // the home is alive
     dispatch(now, *decoded);
     if (link_ == Link::connected) pump(now);
+    run_callbacks();
     return next_wakeup();
 }
 
@@ -158,6 +174,12 @@ void ClientCore::dispatch(TimePoint now, const wire::Message& message) {
                 on_subscribe_result(now, msg);
             } else if constexpr (std::is_same_v<T, wire::MailboxLost>) {
                 on_mailbox_lost(now, msg);
+            } else if constexpr (std::is_same_v<T, wire::PublishResult>) {
+                on_publish_result(now, msg);
+            } else if constexpr (std::is_same_v<T, wire::Deliver>) {
+                on_deliver(now, msg);
+            } else if constexpr (std::is_same_v<T, wire::PollResult>) {
+                on_poll_result(now, msg);
             } else if constexpr (std::is_same_v<T, wire::Pong>) {
                 if (ping_nonce_ != 0 && msg.nonce == ping_nonce_) ping_nonce_ = 0;
                 else ++stats_.unexpected_messages;
@@ -176,6 +198,38 @@ void ClientCore::send(TimePoint now, const wire::Message& message) {
     ++stats_.frames_out;
     stats_.bytes_out += frame.size();
     transport_.send(frame);
+}
+
+void ClientCore::pump(TimePoint now) {
+    if (link_ != Link::connected) return;
+    // Publications first: they are what the user is waiting for.
+    bool radio_up = pump_publishes(now);
+    // One radio wake-up carries every renewal and poll due soon, whichever of them woke it.
+    radio_up = radio_up || subscribe_due(now) || poll_due(now);
+    pump_subscribes(now, radio_up);
+    pump_polls(now, radio_up);
+}
+
+void ClientCore::run_callbacks() {
+    // Moved out first: a handler calling back into the core may queue more (run by that call).
+    std::vector<Callback> calls = std::move(callbacks_);
+    callbacks_.clear();
+    TimePoint now = last_now_;
+    for (auto& c : calls) {
+        if (auto* e = std::get_if<wire::Event>(&c)) {
+            if (event_handler_) event_handler_(now, *e);
+        } else {
+            auto& [id, outcome] = std::get<std::pair<wire::EventId, PublishOutcome>>(c);
+            if (publish_handler_) publish_handler_(now, id, outcome);
+        }
+    }
+}
+
+void ClientCore::check_request_timeouts(TimePoint now) {
+    std::size_t late = check_subscribe_timeouts(now) + check_publish_timeouts(now) +
+                       check_poll_timeouts(now);
+    if (late > 0 && consecutive_timeouts_ >= params_.timeouts_before_failover)
+        connection_lost(now, /*tell_transport=*/true, /*node_fault=*/true);
 }
 
 TimePoint ClientCore::on_timer(TimePoint now) {
@@ -229,11 +283,20 @@ TimePoint ClientCore::next_wakeup() const {
         case Link::connected: break;
     }
     for (const auto& [id, rq] : requests_) next = std::min(next, rq.deadline);
-    // A due topic waits for a free slot, which an answer or a timeout brings: no wake-up of its
+    for (const auto& [id, rq] : polls_) next = std::min(next, rq.deadline);
+    // A due request waits for a free slot, which an answer or a timeout brings: no wake-up of its
     // own, or the driver would spin.
     if (requests_.size() < params_.max_in_flight)
         for (const auto& [topic, t] : topics_)
             if (t.pending_request == 0) next = std::min(next, t.next_attempt);
+    if (polls_.size() < params_.max_polls_in_flight)
+        for (const auto& [topic, t] : topics_)
+            if (t.pending_poll == 0 && t.registered) next = std::min(next, t.next_poll);
+    bool publish_slot = outbox_.in_flight() < params_.max_publish_in_flight;
+    for (const auto& [key, e] : outbox_.entries()) {
+        if (e.request_id != 0) next = std::min(next, e.deadline);
+        else if (publish_slot) next = std::min(next, e.next_attempt);
+    }
     if (params_.keepalive_period > Duration::zero()) {
         if (ping_nonce_ != 0) next = std::min(next, ping_deadline_);
         else if (last_traffic_) next = std::min(next, *last_traffic_ + params_.keepalive_period);

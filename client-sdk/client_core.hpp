@@ -1,23 +1,34 @@
 #pragma once
-// The client core (DESIGN 2.5): one connection to a home node at a time; subscriptions registered
-// with mailboxes through it, renewed before they lapse, moved when a mailbox is lost; failover to
-// another known node when the home stops answering. A sans-IO state machine: it never reads a
-// clock, sleeps or opens a socket. Every input carries `now` and returns the next wake-up
-// (TimePoint::max() if none); output goes through ClientTransport. The simulator drives it now,
-// the phone SDK later. Never throws on anything from the network.
+// The client core (DESIGN 2.5, 2.6): one connection to a home node at a time; subscriptions
+// registered with mailboxes through it, renewed before they lapse, moved when a mailbox is lost;
+// publications kept in an outbox until a mailbox stored them; events received by push and poll,
+// each handed to the app once; failover to another known node when the home stops answering.
+// A sans-IO state machine: it never reads a clock, sleeps or opens a socket. Every input carries
+// `now` and returns the next wake-up (TimePoint::max() if none); output goes through
+// ClientTransport. The simulator drives it now, the phone SDK later. Never throws on anything
+// from the network.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include "client-sdk/client_params.hpp"
 #include "client-sdk/client_stats.hpp"
 #include "client-sdk/client_transport.hpp"
+#include "client-sdk/event_cache.hpp"
 #include "client-sdk/node_book.hpp"
+#include "client-sdk/outbox.hpp"
+#include "client-sdk/seen_ids.hpp"
+#include "client-sdk/wall_clock.hpp"
 #include "common/bytes.hpp"
 #include "common/endpoint.hpp"
+#include "common/result.hpp"
 #include "common/time.hpp"
 #include "wire/codec.hpp"
 
@@ -36,7 +47,25 @@ public:
         TimePoint next_attempt{};
         std::uint64_t pending_request = 0;  // request id awaiting an answer, 0 if none
         int failures = 0;                   // consecutive failed attempts: the backoff exponent
+
+        // --- delivery and polling (client_poll.cpp) ---
+        SeenIds seen;  // ids received, for dedup and for the polls' `known`
+        // When the next Poll is due (TimePoint::max(): none planned); sent only while connected
+        // and registered, with no poll pending.
+        TimePoint next_poll = TimePoint::max();
+        std::uint64_t pending_poll = 0;  // Poll awaiting its result, 0 if none
+        bool poll_again = false;         // a poll was asked for while one was out
+        int poll_failures = 0;           // consecutive unanswered or unreachable polls: backoff
     };
+
+    enum class PublishError : std::uint8_t { invalid_topic, payload_too_large, outbox_full };
+    enum class PublishOutcome : std::uint8_t { accepted, failed_invalid };
+    // Called once per (event, subscribed topic) received by push or poll, never for events this
+    // client published (the app knows its own).
+    using EventHandler = std::function<void(TimePoint now, const wire::Event&)>;
+    // Called once per publication when it leaves the outbox: stored by a mailbox, or malformed.
+    using PublishHandler =
+        std::function<void(TimePoint now, const wire::EventId&, PublishOutcome)>;
 
     // `client_id` must be 1 to 32 bytes (wire::max_client_id_bytes): the home refuses every
     // subscription of a client without one. With an invalid id, start() does nothing.
@@ -57,6 +86,25 @@ public:
     TimePoint unsubscribe(TimePoint now, const std::string& topic);
     TimePoint next_wakeup() const;
 
+    // Builds, seals and queues an event (publisher = client id, seq = the next sequence number,
+    // timestamp_ms = wall time of `now`, expiry_ms = timestamp + event_lifetime) and sends it at
+    // once if connected. Returns its id, or why it was refused. It does not return a wake-up:
+    // call next_wakeup() after it.
+    Result<wire::EventId, PublishError> publish(TimePoint now, const std::string& topic,
+                                                Bytes payload);
+    // Polls every registered topic now (a topic with a poll out is polled again when it answers).
+    TimePoint poll_now(TimePoint now);
+    // Handlers run at the end of the core call that produced them (on_frame), after the core's
+    // state is updated, so they may call back into the core (publish, unsubscribe, ...).
+    void set_event_handler(EventHandler h) { event_handler_ = std::move(h); }
+    void set_publish_handler(PublishHandler h) { publish_handler_ = std::move(h); }
+    // Which wall time one steady instant is (events carry wall times). Default: unix_ms 0 at
+    // TimePoint{}. Call again after the wall clock is stepped.
+    void set_wall_clock(WallClock clock) { wall_ = clock; }
+    void set_wall_clock(std::int64_t unix_ms_at, TimePoint at) {
+        wall_ = WallClock{at, unix_ms_at};
+    }
+
     // Inspection.
     const std::map<std::string, TopicState>& topics() const { return topics_; }
     bool subscribed(const std::string& topic) const { return topics_.contains(topic); }
@@ -66,6 +114,12 @@ public:
     const ClientParams& params() const { return params_; }
     const NodeBook& nodes() const { return nodes_; }
     static bool valid_client_id(const Bytes& id);
+    std::size_t outbox_size() const { return outbox_.size(); }
+    const Outbox& outbox() const { return outbox_; }
+    const EventCache& own_history() const { return own_history_; }
+    const EventCache& carried() const { return carried_; }
+    const WallClock& wall_clock() const { return wall_; }
+    std::uint64_t next_seq() const { return next_seq_; }
 
 private:
     enum class Link : std::uint8_t { idle, connecting, connected, waiting };
@@ -73,6 +127,18 @@ private:
         std::string topic;
         TimePoint deadline;
     };
+    struct PollRequest {
+        std::string topic;
+        NodeId mailbox;  // polled
+        TimePoint deadline;
+    };
+    // Mailboxes of a topic not subscribed, learned from PublishResults.
+    struct PublishTopic {
+        std::vector<wire::NodeAddr> mailboxes;  // most recent first
+        std::uint64_t last_use = 0;             // for least-recently-used eviction
+    };
+    // App callbacks waiting for the end of the core call (see set_event_handler).
+    using Callback = std::variant<wire::Event, std::pair<wire::EventId, PublishOutcome>>;
 
     // Connection (client_core.cpp).
     TimePoint advance(TimePoint now);  // time never runs back; lapsed registrations expire
@@ -84,19 +150,55 @@ private:
     void send(TimePoint now, const wire::Message& message);
     void check_keepalive(TimePoint now);
     void dispatch(TimePoint now, const wire::Message& message);
+    // Every request kind's timeouts, then failover if the home looks dead.
+    void check_request_timeouts(TimePoint now);
+    // Publishes, then Subscribes, then Polls; renewals and polls due soon ride along when
+    // anything is sent.
+    void pump(TimePoint now);
+    void run_callbacks();
 
     // Subscriptions (client_topics.cpp).
-    void pump(TimePoint now);  // sends the Subscribes that are due, within max_in_flight
+    bool subscribe_due(TimePoint now) const;
+    // Sends the Subscribes that are due, within max_in_flight; with `radio_up` (something goes
+    // out now anyway) renewals due within their coalesce window too.
+    void pump_subscribes(TimePoint now, bool radio_up);
     void send_subscribe(TimePoint now, const std::string& topic, TopicState& t);
     void on_subscribe_result(TimePoint now, const wire::SubscribeResult& r);
     void on_mailbox_lost(TimePoint now, const wire::MailboxLost& m);
-    void check_request_timeouts(TimePoint now);
+    // `mailbox` is gone for `t` (MailboxLost, or a poll answered not_held): forgotten, and if it
+    // was the current one the topic re-registers at once. Returns whether it was the current one.
+    bool mailbox_gone(TimePoint now, TopicState& t, const NodeId& mailbox);
+    std::size_t check_subscribe_timeouts(TimePoint now);  // returns how many timed out
     void expire_registrations(TimePoint now);
     void request_failed(TimePoint now, TopicState& t);
     void learn_nodes(const wire::NodeAddr& mailbox, const std::vector<wire::NodeAddr>& others);
     Duration renew_delay(Duration lifetime);
     Duration coalesce_window(const TopicState& t) const;
     void topics_due_on_new_connection(TimePoint now);
+
+    // Publishing (client_publish.cpp).
+    bool pump_publishes(TimePoint now);  // returns whether anything was sent
+    void send_publish(TimePoint now, Outbox::Entry& e);
+    std::vector<wire::NodeAddr> publish_preferred(const std::string& topic) const;
+    void on_publish_result(TimePoint now, const wire::PublishResult& r);
+    void learn_publish_mailboxes(const std::string& topic, const wire::PublishResult& r);
+    std::size_t check_publish_timeouts(TimePoint now);
+    void hand_in(TimePoint now, const wire::Event& event, const wire::NodeAddr& mailbox);
+    const wire::Event* held_event(const wire::EventId& id) const;  // own or carried
+
+    // Delivery and polling (client_poll.cpp).
+    void on_deliver(TimePoint now, const wire::Deliver& d);
+    // Checks, dedups, records and hands to the app one event received for subscribed `topic`.
+    void receive_event(TimePoint now, const std::string& topic, const wire::Event& e);
+    bool poll_due(TimePoint now) const;
+    void pump_polls(TimePoint now, bool radio_up);
+    void send_poll(TimePoint now, const std::string& topic, TopicState& t);
+    std::vector<wire::EventId> known_ids(const std::string& topic, const TopicState& t) const;
+    void request_poll(TimePoint now, TopicState& t);  // at once, or when the pending one answers
+    void poll_done(TimePoint now, TopicState& t, bool again_now);
+    void poll_failed(TimePoint now, TopicState& t);
+    void on_poll_result(TimePoint now, const wire::PollResult& r);
+    std::size_t check_poll_timeouts(TimePoint now);
 
     ClientParams params_;
     Bytes client_id_;
@@ -106,7 +208,26 @@ private:
     ClientStats stats_;
     std::map<std::string, TopicState> topics_;
     std::map<std::uint64_t, Request> requests_;  // Subscribes in flight, by request id
-    std::uint64_t next_request_id_ = 1;
+    std::uint64_t next_request_id_ = 1;          // shared by every request kind
+
+    // Publishing and delivery.
+    WallClock wall_;
+    std::uint64_t next_seq_ = 1;  // of the next own event
+    Outbox outbox_;
+    EventCache own_history_;  // own accepted events, offered in polls
+    EventCache carried_;      // recently received events, to hand in when wanted
+    std::map<std::string, PublishTopic> publish_topics_;
+    std::uint64_t publish_topic_use_ = 0;
+    // Request ids of recent hand-ins, so that their results are told from stale ones. Bounded by
+    // max_hand_ins_remembered: the oldest (smallest id) is forgotten first; a forgotten one's
+    // result then counts as stale, which is harmless.
+    std::set<std::uint64_t> hand_ins_;
+    static constexpr std::size_t max_hand_ins_remembered = 256;
+    std::map<std::uint64_t, PollRequest> polls_;  // Polls in flight, by request id
+    // At most the events of one frame (max_events_per_message) plus one publish result.
+    std::vector<Callback> callbacks_;
+    EventHandler event_handler_;
+    PublishHandler publish_handler_;
 
     Link link_ = Link::idle;
     bool started_ = false;

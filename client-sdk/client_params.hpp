@@ -59,6 +59,45 @@ struct ClientParams {
     // Pong within request_timeout drops the connection.
     Duration keepalive_period = Duration::zero();
 
+    // --- publishing (DESIGN 2.6) ---
+    // expiry_ms of a published event = its timestamp + this. The mailbox keeps no event longer
+    // than 24 h after its timestamp anyway (MailboxParams::max_event_age), so a longer lifetime
+    // would buy nothing.
+    Duration event_lifetime = std::chrono::hours(24);
+    // Publish requests outstanding at once, besides the Subscribes (own budget: a burst of
+    // publications must not hold up re-registrations, nor the other way round).
+    std::size_t max_publish_in_flight = 16;
+    // Unacknowledged publications held. Never dropped, so publish() refuses beyond this: the app
+    // learns at once instead of losing an event later. 1,000 events of up to 16 KiB is 16 MiB at
+    // most, a phone's budget for a long offline period.
+    std::size_t max_outbox = 1'000;
+    // Own accepted events kept (bodies) and offered in polls, so that an event whose only mailbox
+    // died before forwarding it is handed in again at the next poll (the mailbox's `wanted`).
+    // 30 min covers two poll periods; the count bound caps memory at 256 x 16 KiB = 4 MiB.
+    Duration own_history = std::chrono::minutes(30);
+    std::size_t own_history_max = 256;
+    // Topics not subscribed whose mailboxes (learned from PublishResult) are remembered for the
+    // next publication's `preferred`; the least recently published-to is forgotten first.
+    std::size_t publish_topics_remembered = 64;
+
+    // --- delivery and polling (DESIGN 2.5) ---
+    // Poll every registered topic this often (DESIGN: 900 s), stretched by a uniform factor in
+    // [1, 1 + poll_jitter] like renewals, and coalesced with renewals by renew_coalesce of this
+    // interval: with the defaults polls and renewals settle into the same radio wake-ups.
+    Duration poll_period = std::chrono::seconds(900);
+    double poll_jitter = 0.2;
+    // Poll requests outstanding at once (one per topic at most): a reconnect with 1,000 topics
+    // must not start 1,000 mailbox round trips at once on the new home.
+    std::size_t max_polls_in_flight = 16;
+    // Event ids remembered per topic for dedup. A mailbox keeps at most 1,000 events per topic
+    // (MailboxParams::max_events_per_topic), so 4,096 covers the whole history window of a busy
+    // topic several times over; about 100 bytes per id.
+    std::size_t seen_ids_per_topic = 4'096;
+    // Bodies of recently received events kept to hand to a mailbox that wants them (clients carry
+    // events between mailboxes): per topic, and in bytes over all topics.
+    std::size_t carry_events_per_topic = 32;
+    std::size_t carry_bytes = 1024 * 1024;
+
     // --- bounds ---
     std::size_t max_topics = 1'000;
     std::size_t mailboxes_per_topic = 8;  // known mailboxes besides the current one

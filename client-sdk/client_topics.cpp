@@ -15,7 +15,15 @@ TimePoint ClientCore::subscribe(TimePoint now, const std::string& topic) {
         ++stats_.topics_refused;
         return next_wakeup();
     }
-    topics_[topic].next_attempt = now;
+    TopicState& t = topics_[topic];
+    t.next_attempt = now;
+    // Mailboxes learned by publishing to the topic are the best first guesses.
+    if (auto p = publish_topics_.find(topic); p != publish_topics_.end()) {
+        t.known_mailboxes = std::move(p->second.mailboxes);
+        if (t.known_mailboxes.size() > params_.mailboxes_per_topic)
+            t.known_mailboxes.resize(params_.mailboxes_per_topic);
+        publish_topics_.erase(p);
+    }
     pump(now);  // sent at once if connected, else on the next connection
     return next_wakeup();
 }
@@ -31,15 +39,22 @@ TimePoint ClientCore::unsubscribe(TimePoint now, const std::string& topic) {
         send(now, wire::Unsubscribe{topic, {t.mailbox}});
     }
     // A request still in flight stays in requests_: its answer is turned into an Unsubscribe.
+    // A poll in flight stays in polls_: its answer is stale.
     topics_.erase(it);
+    carried_.erase_topic(topic);  // polls of the topic, which would hand them in, are over
     return next_wakeup();
 }
 
 // The home forgets a session's registrations when its connection closes (it stops watching
 // those mailboxes, so no MailboxLost would come, and the mailbox must learn the new home to push
 // to): every registration is renewed on every new connection, whichever node it is.
+// A registration still held is polled at once too: the client may have missed pushes while
+// offline (DESIGN 2.5: poll on reconnection). The others are polled once registered.
 void ClientCore::topics_due_on_new_connection(TimePoint now) {
-    for (auto& [topic, t] : topics_) t.next_attempt = now;
+    for (auto& [topic, t] : topics_) {
+        t.next_attempt = now;
+        if (t.registered && is_set(t.mailbox)) request_poll(now, t);
+    }
 }
 
 Duration ClientCore::renew_delay(Duration lifetime) {
@@ -53,7 +68,14 @@ Duration ClientCore::coalesce_window(const TopicState& t) const {
                                                 params_.renew_coalesce);
 }
 
-void ClientCore::pump(TimePoint now) {
+bool ClientCore::subscribe_due(TimePoint now) const {
+    if (requests_.size() >= params_.max_in_flight) return false;
+    for (const auto& [topic, t] : topics_)
+        if (t.pending_request == 0 && t.next_attempt <= now) return true;
+    return false;
+}
+
+void ClientCore::pump_subscribes(TimePoint now, bool radio_up) {
     if (link_ != Link::connected || requests_.size() >= params_.max_in_flight) return;
     using It = std::map<std::string, TopicState>::iterator;
     std::vector<It> due, riders;
@@ -64,7 +86,7 @@ void ClientCore::pump(TimePoint now) {
         else if (t.registered && t.failures == 0 && t.next_attempt - now <= coalesce_window(t))
             riders.push_back(it);
     }
-    if (due.empty()) return;  // riders only ride along: no wake-up of their own
+    if (due.empty() && !radio_up) return;  // riders only ride along: no wake-up of their own
     // Topics with no live registration first (they get nothing until answered), then by due
     // time; stable sort keeps the map's name order among equals.
     std::stable_sort(due.begin(), due.end(), [](It a, It b) {
@@ -136,6 +158,9 @@ void ClientCore::on_subscribe_result(TimePoint now, const wire::SubscribeResult&
         return;
     }
     ++stats_.subscribe_ok;
+    // A new registration (first, after a lapse or loss, or on another mailbox) is polled at once:
+    // a client that moved gets what it missed meanwhile. A renewal in place is not.
+    bool new_registration = !t.registered || !is_set(t.mailbox) || t.mailbox.id != r.mailbox.id;
     std::size_t bound = params_.mailboxes_per_topic;
     if (is_set(t.mailbox) && t.mailbox.id != r.mailbox.id) {
         // The home registered elsewhere (the old mailbox refused, is full or gone): the new one
@@ -153,6 +178,7 @@ void ClientCore::on_subscribe_result(TimePoint now, const wire::SubscribeResult&
         if (o->id != r.mailbox.id) learn_front(t.known_mailboxes, *o, bound);
     t.next_attempt = now + renew_delay(t.lifetime);
     learn_nodes(r.mailbox, r.other_mailboxes);
+    if (new_registration) request_poll(now, t);
 }
 
 void ClientCore::on_mailbox_lost(TimePoint now, const wire::MailboxLost& m) {
@@ -165,15 +191,21 @@ void ClientCore::on_mailbox_lost(TimePoint now, const wire::MailboxLost& m) {
     // Successors first, in the order given: the lost mailbox's own choice of replacement.
     for (auto s = m.successors.rbegin(); s != m.successors.rend(); ++s)
         if (s->id != m.mailbox.id) learn_front(t.known_mailboxes, *s, params_.mailboxes_per_topic);
-    if (!is_set(t.mailbox) || t.mailbox.id != m.mailbox.id) return;  // not current: forgotten
-    ++stats_.mailbox_lost_current;
-    t.registered = false;
-    t.mailbox = {};
-    // Re-register at once (pump runs after this frame). A request already out will answer.
-    if (t.pending_request == 0) t.next_attempt = now;
+    if (mailbox_gone(now, t, m.mailbox.id)) ++stats_.mailbox_lost_current;
 }
 
-void ClientCore::check_request_timeouts(TimePoint now) {
+bool ClientCore::mailbox_gone(TimePoint now, TopicState& t, const NodeId& mailbox) {
+    forget(t.known_mailboxes, mailbox);
+    if (!is_set(t.mailbox) || t.mailbox.id != mailbox) return false;  // not current: forgotten
+    t.registered = false;
+    t.mailbox = {};
+    // Re-register at once (pump runs after this frame). A request already out will answer. The
+    // new registration polls.
+    if (t.pending_request == 0) t.next_attempt = now;
+    return true;
+}
+
+std::size_t ClientCore::check_subscribe_timeouts(TimePoint now) {
     std::vector<std::uint64_t> late;
     for (const auto& [id, rq] : requests_)
         if (rq.deadline <= now) late.push_back(id);
@@ -189,8 +221,7 @@ void ClientCore::check_request_timeouts(TimePoint now) {
             request_failed(now, it->second);
         }
     }
-    if (!late.empty() && consecutive_timeouts_ >= params_.timeouts_before_failover)
-        connection_lost(now, /*tell_transport=*/true, /*node_fault=*/true);
+    return late.size();
 }
 
 void ClientCore::expire_registrations(TimePoint now) {

@@ -1,7 +1,8 @@
 #pragma once
 // Shared helpers for the client core tests: a fake transport that decodes what the core sends,
 // fixed node addresses, and a driver that runs the core's timers up to a chosen time (never
-// sleeping: time is whatever the test says).
+// sleeping: time is whatever the test says). By default the harness plays a home whose mailboxes
+// answer every poll with nothing new (answer_polls), so that tests about something else need not.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -37,6 +38,7 @@ public:
         auto m = wire::decode(frame);
         ASSERT_TRUE(m.ok()) << "the core sent a frame that does not decode";
         sent.push_back(*m);
+        if (auto p = std::get_if<wire::Poll>(&*m)) polls_out.push_back({*p, connects.size()});
     }
     void disconnect() override { ++disconnects; }
 
@@ -58,6 +60,9 @@ public:
     std::vector<Endpoint> connects;
     std::vector<wire::Message> sent;
     int disconnects = 0;
+    // Polls not answered yet by the harness, with the connection (connects.size()) they went on.
+    // Not emptied by clear().
+    std::vector<std::pair<wire::Poll, std::size_t>> polls_out;
 };
 
 // One client core with its fake transport and a clock that only moves when the test says.
@@ -71,15 +76,32 @@ struct Harness {
     void connect() {
         core.start(now);
         core.on_connected(now);
+        answer_polls_now();
+    }
+    // Answers every poll sent on the current connection with "nothing new" (if answer_polls).
+    void answer_polls_now() {
+        for (int round = 0; round < 100 && answer_polls && !transport.polls_out.empty(); ++round) {
+            auto out = std::move(transport.polls_out);
+            transport.polls_out.clear();
+            for (const auto& [p, connection] : out) {
+                if (!core.connected() || connection != transport.connects.size()) continue;
+                core.on_frame(now, wire::encode(wire::PollResult{p.request_id, p.topic, p.mailbox,
+                                                                 wire::PollStatus::ok, {}, {}, {},
+                                                                 false}));
+            }
+        }
+        if (!answer_polls) transport.polls_out.clear();
     }
     // Plays the driver: fires every wake-up up to `until`, then sets the clock there.
     void run_until(TimePoint until) {
         for (int i = 0; i < 100'000; ++i) {
+            answer_polls_now();
             TimePoint w = core.next_wakeup();
             if (w > until) break;
             ASSERT_GE(w, now) << "a wake-up in the past makes a driver spin";
             now = w;
             core.on_timer(now);
+            answer_polls_now();
             ASSERT_LT(i, 99'999) << "the core keeps asking to be woken at the same time";
         }
         now = until;
@@ -108,7 +130,11 @@ struct Harness {
         }
         now = until;
     }
-    TimePoint deliver(const wire::Message& m) { return core.on_frame(now, wire::encode(m)); }
+    TimePoint deliver(const wire::Message& m) {
+        core.on_frame(now, wire::encode(m));
+        answer_polls_now();
+        return core.next_wakeup();
+    }
 
     // Answers the latest Subscribe for `topic` as registered at `mailbox`.
     wire::Subscribe grant(const std::string& topic, const wire::NodeAddr& mailbox,
@@ -146,7 +172,23 @@ struct Harness {
     FakeTransport transport;
     ClientCore core;
     TimePoint now = t0;
+    bool answer_polls = true;
 };
+
+// A sealed event of another publisher (or of `publisher`).
+inline wire::Event make_event(const std::string& topic, std::uint64_t seq,
+                              Bytes publisher = Bytes{'o', 't', 'h', 'e', 'r'},
+                              std::string payload = "hello") {
+    wire::Event e;
+    e.topic = topic;
+    e.publisher = std::move(publisher);
+    e.seq = seq;
+    e.timestamp_ms = 1'700'000'000'000;
+    e.expiry_ms = e.timestamp_ms + 24 * 3600 * 1000;
+    e.payload.assign(payload.begin(), payload.end());
+    e.seal();
+    return e;
+}
 
 inline std::vector<NodeId> ids(const std::vector<wire::NodeAddr>& list) {
     std::vector<NodeId> out;

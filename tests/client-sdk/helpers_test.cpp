@@ -1,11 +1,14 @@
-// The client core's small parts: backoff draws, the node book's choice of the next home, and
-// the per-topic mailbox list.
+// The client core's small parts: backoff draws, the node book's choice of the next home, the
+// per-topic mailbox list, and the bounded stores (seen ids, event cache, outbox).
 #include <map>
 #include <set>
 
 #include "client-sdk/backoff.hpp"
+#include "client-sdk/event_cache.hpp"
 #include "client-sdk/mailbox_list.hpp"
 #include "client-sdk/node_book.hpp"
+#include "client-sdk/outbox.hpp"
+#include "client-sdk/seen_ids.hpp"
 #include "tests/client-sdk/fixtures.hpp"
 
 namespace elmo::client_test {
@@ -94,6 +97,77 @@ TEST(MailboxList, PreferredIsCurrentThenKnownWithoutDuplicates) {
     auto p = preferred_list(mbx(1), {mbx(2), mbx(1), mbx(3), mbx(4)}, 3);
     EXPECT_EQ(ids(p), ids({mbx(1), mbx(2), mbx(3)}));
     EXPECT_EQ(ids(preferred_list(wire::NodeAddr{}, {mbx(2)}, 3)), ids({mbx(2)}));
+}
+
+TEST(SeenIds, ForgetsTheOldestBeyondCapacityAndListsNewestFirst) {
+    SeenIds seen;
+    auto a = make_event("t", 1).id, b = make_event("t", 2).id, c = make_event("t", 3).id;
+    EXPECT_EQ(seen.insert(a, 2), 0u);
+    EXPECT_EQ(seen.insert(b, 2), 0u);
+    EXPECT_EQ(seen.insert(a, 2), 0u) << "already there: nothing changes";
+    EXPECT_EQ(seen.insert(c, 2), 1u);
+    EXPECT_FALSE(seen.contains(a));
+    EXPECT_EQ(seen.newest_first(10), (std::vector{c, b}));
+    EXPECT_EQ(seen.newest_first(1), std::vector{c});
+    EXPECT_EQ(seen.insert(a, 0), 0u);
+    EXPECT_FALSE(seen.contains(a)) << "capacity 0 remembers nothing";
+}
+
+TEST(EventCache, BoundsPerTopicTotalBytesAndAge) {
+    EventCache per_topic({.per_topic = 2});
+    auto a1 = make_event("a", 1), a2 = make_event("a", 2), a3 = make_event("a", 3);
+    auto b1 = make_event("b", 1);
+    EXPECT_EQ(per_topic.add(a1, t0), 0u);
+    EXPECT_EQ(per_topic.add(b1, t0), 0u);
+    EXPECT_EQ(per_topic.add(a2, t0), 0u);
+    EXPECT_EQ(per_topic.add(a3, t0), 1u);
+    EXPECT_EQ(per_topic.find(a1.id), nullptr);
+    EXPECT_NE(per_topic.find(b1.id), nullptr) << "another topic's events are not touched";
+    EXPECT_EQ(per_topic.ids_newest_first("a", 5), (std::vector{a3.id, a2.id}));
+    per_topic.erase_topic("a");
+    EXPECT_EQ(per_topic.size(), 1u);
+
+    std::size_t one = EventCache::event_bytes(a1);
+    EventCache bytes({.bytes = 2 * one});
+    bytes.add(a1, t0);
+    bytes.add(b1, t0);
+    EXPECT_EQ(bytes.add(a2, t0), 1u);
+    EXPECT_EQ(bytes.find(a1.id), nullptr) << "oldest over all topics first";
+    EXPECT_LE(bytes.bytes(), 2 * one);
+    EXPECT_EQ(bytes.add(make_event("a", 9, {'x'}, std::string(3 * one, 'x')), t0), 1u)
+        << "an event over the whole bound is not kept, and evicts nothing";
+    EXPECT_EQ(bytes.size(), 2u);
+
+    EventCache aged({.total = 2, .max_age = std::chrono::minutes(30)});
+    aged.add(a1, t0);
+    aged.add(a2, t0 + 10min);
+    EXPECT_EQ(aged.add(a3, t0 + 20min), 1u);
+    aged.expire(t0 + 40min);
+    EXPECT_EQ(aged.size(), 1u);
+    aged.expire(t0 + 50min);
+    EXPECT_EQ(aged.size(), 0u);
+}
+
+TEST(Outbox, KeepsOrderCountsInFlightAndRefusesWhenFull) {
+    Outbox box(2);
+    auto a = make_event("t", 1), b = make_event("t", 2);
+    EXPECT_TRUE(box.add(a, t0));
+    EXPECT_FALSE(box.add(a, t0)) << "no duplicate";
+    EXPECT_TRUE(box.add(b, t0));
+    EXPECT_TRUE(box.full());
+    EXPECT_FALSE(box.add(make_event("t", 3), t0));
+    box.mark_sent(*box.find(a.id), 7, t0 + 15s);
+    box.mark_sent(*box.find(a.id), 8, t0 + 15s);
+    EXPECT_EQ(box.in_flight(), 1u);
+    box.mark_sent(*box.find(b.id), 9, t0 + 15s);
+    EXPECT_EQ(box.in_flight(), 2u);
+    EXPECT_EQ(box.remove(a.id), a);
+    EXPECT_EQ(box.in_flight(), 1u);
+    box.all_due(t0 + 1min);
+    EXPECT_EQ(box.in_flight(), 0u);
+    EXPECT_EQ(box.entries().begin()->second.next_attempt, t0 + 1min);
+    EXPECT_TRUE(box.entries().begin()->second.sent_before);
+    EXPECT_EQ(box.remove(a.id), std::nullopt);
 }
 
 }  // namespace
