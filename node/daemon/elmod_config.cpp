@@ -1,0 +1,573 @@
+#include "node/daemon/elmod_config.hpp"
+
+#include <arpa/inet.h>
+
+#include <boost/program_options.hpp>
+
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <optional>
+#include <set>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+
+#include "bloom/bloom_filter.hpp"
+#include "wire/msg_walk.hpp"
+
+namespace elmo::daemon {
+
+namespace {
+
+namespace po = boost::program_options;
+using Code = ConfigError::Code;
+
+struct Problem {
+    Code code;
+    std::string message;
+};
+using Check = std::optional<Problem>;
+
+enum class Kind : std::uint8_t { value, flag, list };
+
+// One option: how it is documented, how its current value is shown (for defaults), and how a
+// given text is applied. The option list below is the only place an option is named.
+struct Spec {
+    std::string name;
+    std::string value_name;
+    std::string help;
+    Kind kind = Kind::value;
+    std::function<std::string(const ElmodConfig&)> show;
+    std::function<Check(ElmodConfig&, const std::string&)> set;
+};
+
+// One accessor serves both show (const) and set.
+#define ELMOD_FIELD(path) [](auto& c) -> auto& { return c.path; }
+
+std::string in_quotes(const std::string& s) { return "'" + s + "'"; }
+
+Check parse_integer(const std::string& text, long long min, long long max, long long& out) {
+    long long v = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    const std::string range = std::to_string(min) + ".." + std::to_string(max);
+    if (ec == std::errc::result_out_of_range)
+        return Problem{Code::out_of_range, "must be " + range + ", got " + in_quotes(text)};
+    if (ec != std::errc{} || end != text.data() + text.size() || text.empty())
+        return Problem{Code::bad_value, "not a whole number: " + in_quotes(text)};
+    if (v < min || v > max)
+        return Problem{Code::out_of_range, "must be " + range + ", got " + in_quotes(text)};
+    out = v;
+    return std::nullopt;
+}
+
+std::string format_seconds(double s) {
+    char buf[64];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, s, std::chars_format::fixed);
+    return ec == std::errc{} ? std::string(buf, end) : std::to_string(s);
+}
+
+template <class Get>
+Spec integer(std::string name, std::string help, Get get, long long min, long long max,
+             std::string value_name = "N") {
+    return Spec{std::move(name), std::move(value_name), std::move(help), Kind::value,
+                [get](const ElmodConfig& c) { return std::to_string(get(c)); },
+                [get, min, max](ElmodConfig& c, const std::string& text) -> Check {
+                    long long v = 0;
+                    if (auto p = parse_integer(text, min, max, v)) return p;
+                    using T = std::remove_reference_t<decltype(get(c))>;
+                    get(c) = static_cast<T>(v);
+                    return std::nullopt;
+                }};
+}
+
+Spec port(std::string name, std::string help, std::uint16_t ElmodConfig::*field, long long min = 1) {
+    return integer(std::move(name), std::move(help),
+                   [field](auto& c) -> auto& { return c.*field; }, min, 65535, "PORT");
+}
+
+// Whole seconds for std::chrono::seconds fields; fractions allowed for finer durations.
+template <class Get>
+Spec seconds_option(std::string name, std::string help, Get get, double min, double max) {
+    return Spec{std::move(name), "SECONDS", std::move(help), Kind::value,
+                [get](const ElmodConfig& c) {
+                    return format_seconds(std::chrono::duration<double>(get(c)).count());
+                },
+                [get, min, max](ElmodConfig& c, const std::string& text) -> Check {
+                    using D = std::remove_reference_t<decltype(get(c))>;
+                    const std::string range = format_seconds(min) + ".." + format_seconds(max);
+                    if constexpr (std::is_same_v<D, std::chrono::seconds>) {
+                        long long v = 0;
+                        if (auto p = parse_integer(text, static_cast<long long>(min),
+                                                   static_cast<long long>(max), v))
+                            return p;
+                        get(c) = std::chrono::seconds(v);
+                    } else {
+                        double v = 0;
+                        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+                        if (ec != std::errc{} || end != text.data() + text.size() || text.empty() ||
+                            !std::isfinite(v))
+                            return Problem{Code::bad_value, "not a number of seconds: " + in_quotes(text)};
+                        if (v < min || v > max)
+                            return Problem{Code::out_of_range,
+                                           "must be " + range + " seconds, got " + in_quotes(text)};
+                        get(c) = std::chrono::duration_cast<D>(std::chrono::duration<double>(v));
+                    }
+                    return std::nullopt;
+                }};
+}
+
+std::optional<bool> parse_bool(const std::string& text) {
+    static const std::set<std::string> yes = {"true", "1", "yes", "on"};
+    static const std::set<std::string> no = {"false", "0", "no", "off"};
+    if (yes.contains(text)) return true;
+    if (no.contains(text)) return false;
+    return std::nullopt;
+}
+
+template <class Get>
+Spec flag(std::string name, std::string help, Get get) {
+    // Written "--flag" or "--flag=false": a separate "false" would be a stray argument.
+    return Spec{std::move(name), "[=BOOL]", std::move(help), Kind::flag,
+                [get](const ElmodConfig& c) { return std::string(get(c) ? "true" : "false"); },
+                [get](ElmodConfig& c, const std::string& text) -> Check {
+                    auto b = parse_bool(text);
+                    if (!b) return Problem{Code::bad_value, "not true|false: " + in_quotes(text)};
+                    get(c) = *b;
+                    return std::nullopt;
+                }};
+}
+
+bool is_ip_literal(const std::string& s) {
+    unsigned char buf[16];
+    return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
+}
+
+// "host:port" or "[v6]:port"; host a name or an address literal.
+Check parse_host_port(const std::string& text, HostPort& out) {
+    auto bad = [&](const std::string& why) {
+        return Problem{Code::bad_endpoint, why + ": " + in_quotes(text) + " (expected host:port)"};
+    };
+    std::string host;
+    std::string port_text;
+    if (!text.empty() && text.front() == '[') {
+        const auto close = text.find(']');
+        if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':')
+            return bad("bad bracketed address");
+        host = text.substr(1, close - 1);
+        port_text = text.substr(close + 2);
+        unsigned char buf[16];
+        if (inet_pton(AF_INET6, host.c_str(), buf) != 1) return bad("not an IPv6 address");
+    } else {
+        const auto colon = text.rfind(':');
+        if (colon == std::string::npos) return bad("no port");
+        host = text.substr(0, colon);
+        port_text = text.substr(colon + 1);
+        if (host.find(':') != std::string::npos) return bad("IPv6 addresses go in brackets");
+        if (host.empty() || host.size() > 253) return bad("bad host");
+        for (unsigned char ch : host)
+            if (!(std::isalnum(ch) || ch == '.' || ch == '-' || ch == '_')) return bad("bad host");
+    }
+    long long p = 0;
+    if (parse_integer(port_text, 1, 65535, p)) return bad("port must be 1..65535");
+    out = HostPort{host, static_cast<std::uint16_t>(p)};
+    return std::nullopt;
+}
+
+std::string trim(const std::string& s) {
+    const auto b = s.find_first_not_of(" \t");
+    if (b == std::string::npos) return {};
+    return s.substr(b, s.find_last_not_of(" \t") - b + 1);
+}
+
+std::string hex32(std::uint32_t v) {
+    char buf[16];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, 16);
+    (void)ec;
+    return "0x" + std::string(buf, end);
+}
+
+std::vector<Spec> make_specs() {
+    std::vector<Spec> s;
+    // ---- the daemon ----
+    s.push_back(port("port", "UDP port shared by the DHT and elmo datagrams", &ElmodConfig::port));
+    s.push_back({"bind", "ADDR", "address to bind (UDP and TCP); loopback unless you mean it",
+                 Kind::value, [](const ElmodConfig& c) { return c.bind; },
+                 [](ElmodConfig& c, const std::string& t) -> Check {
+                     if (!is_ip_literal(t))
+                         return Problem{Code::bad_value, "not an IPv4 or IPv6 address: " + in_quotes(t)};
+                     c.bind = t;
+                     return std::nullopt;
+                 }});
+    s.push_back({"bootstrap", "HOST:PORT",
+                 "node(s) to join through, repeatable or comma-separated; none starts a new network",
+                 Kind::list,
+                 [](const ElmodConfig& c) {
+                     std::string out;
+                     for (const auto& b : c.bootstrap) out += (out.empty() ? "" : ",") + b.to_string();
+                     return out;
+                 },
+                 [](ElmodConfig& c, const std::string& t) -> Check {
+                     std::size_t start = 0;
+                     while (start <= t.size()) {
+                         std::size_t comma = t.find(',', start);
+                         if (comma == std::string::npos) comma = t.size();
+                         HostPort hp;
+                         if (auto p = parse_host_port(trim(t.substr(start, comma - start)), hp)) return p;
+                         c.bootstrap.push_back(hp);
+                         start = comma + 1;
+                     }
+                     return std::nullopt;
+                 }});
+    s.push_back({"data-dir", "DIR", "directory for the node identity and the mailbox journal",
+                 Kind::value, [](const ElmodConfig& c) { return c.data_dir; },
+                 [](ElmodConfig& c, const std::string& t) -> Check {
+                     if (t.empty()) return Problem{Code::bad_value, "must not be empty"};
+                     c.data_dir = t;
+                     return std::nullopt;
+                 }});
+    s.push_back(port("client-port", "TCP port of the client listener (TLS)", &ElmodConfig::client_port));
+    s.push_back(flag("plain-tcp", "clients over plain TCP, no TLS: local benchmarks only",
+                     ELMOD_FIELD(plain_tcp)));
+    s.push_back(port("admin-port", "TCP port of the Prometheus metrics endpoint (loopback); 0: off",
+                     &ElmodConfig::admin_port, 0));
+    s.push_back({"log-level", "LEVEL", "log verbosity: error|warn|info|debug", Kind::value,
+                 [](const ElmodConfig& c) { return std::string(to_string(c.log_level)); },
+                 [](ElmodConfig& c, const std::string& t) -> Check {
+                     for (LogLevel l : {LogLevel::error, LogLevel::warn, LogLevel::info, LogLevel::debug})
+                         if (t == to_string(l)) {
+                             c.log_level = l;
+                             return std::nullopt;
+                         }
+                     return Problem{Code::bad_value, "not error|warn|info|debug: " + in_quotes(t)};
+                 }});
+    s.push_back({"network", "ID", "OpenDHT network id (decimal or 0x hex); nodes of other ids are ignored",
+                 Kind::value, [](const ElmodConfig& c) { return hex32(c.network); },
+                 [](ElmodConfig& c, const std::string& t) -> Check {
+                     const bool hex = t.size() > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X');
+                     const char* b = t.data() + (hex ? 2 : 0);
+                     std::uint32_t v = 0;
+                     auto [end, ec] = std::from_chars(b, t.data() + t.size(), v, hex ? 16 : 10);
+                     if (ec == std::errc::result_out_of_range)
+                         return Problem{Code::out_of_range, "must fit 32 bits, got " + in_quotes(t)};
+                     if (ec != std::errc{} || end != t.data() + t.size() || b == end)
+                         return Problem{Code::bad_value, "not a number: " + in_quotes(t)};
+                     c.network = v;
+                     return std::nullopt;
+                 }});
+
+    // ---- NodeParams (node/params.hpp documents each) ----
+    constexpr long long big = 1'000'000'000;
+    constexpr double day = 86'400;
+    s.push_back(integer("node.hint_radius", "hint levels 0..R (R)", ELMOD_FIELD(node.hint_radius), 0, 8));
+    s.push_back(integer("node.hint_bits", "bits of a hint Bloom filter", ELMOD_FIELD(node.hint_bits),
+                        bloom::min_bits, bloom::max_bits));
+    s.push_back(integer("node.hint_hashes", "hash functions of a hint Bloom filter",
+                        ELMOD_FIELD(node.hint_hashes), 1, bloom::max_hashes));
+    s.push_back(integer("node.hint_merge_fanout", "neighbours' filters merged into levels >= 1",
+                        ELMOD_FIELD(node.hint_merge_fanout), 0, 1024));
+    s.push_back(seconds_option("node.hint_refresh", "hints re-sent to every neighbour this often",
+                               ELMOD_FIELD(node.hint_refresh), 1, day));
+    s.push_back(seconds_option("node.hint_expiry", "a hint not refreshed for this long is dropped",
+                               ELMOD_FIELD(node.hint_expiry), 1, day));
+    s.push_back(seconds_option("node.hint_min_interval", "a topic-set change is sent at most this often",
+                               ELMOD_FIELD(node.hint_min_interval), 0, day));
+    s.push_back(integer("node.recruit_max_registrations", "registrations beyond which a mailbox stops recruiting",
+                        ELMOD_FIELD(node.recruit_max_registrations), 0, big));
+    s.push_back(integer("node.recruit_choices", "recruiting mailboxes a walk meets before choosing",
+                        ELMOD_FIELD(node.recruit_choices), 1, 64));
+    s.push_back(flag("node.use_hints", "follow hints in walks (false: plain random walks)",
+                     ELMOD_FIELD(node.use_hints)));
+    s.push_back(integer("node.walks", "walks per lookup (W)", ELMOD_FIELD(node.walks), 1, 64));
+    s.push_back(integer("node.walk_ttl", "hops per walk (L)", ELMOD_FIELD(node.walk_ttl), 1,
+                        static_cast<long long>(wire::max_walk_ttl)));
+    s.push_back(seconds_option("node.lookup_timeout", "no mailbox found in this time: the home elects itself",
+                               ELMOD_FIELD(node.lookup_timeout), 1, 3600));
+    s.push_back(integer("node.known_mailboxes_per_topic", "mailboxes remembered per topic",
+                        ELMOD_FIELD(node.known_mailboxes_per_topic), 1, 1024));
+    s.push_back(seconds_option("node.known_mailbox_ttl", "a known mailbox is forgotten after this",
+                               ELMOD_FIELD(node.known_mailbox_ttl), 1, day));
+    s.push_back(integer("node.known_topics_max", "topics in the known-mailbox cache",
+                        ELMOD_FIELD(node.known_topics_max), 1, big));
+    s.push_back(seconds_option("node.mailbox_ping_period", "clients' mailboxes are pinged this often",
+                               ELMOD_FIELD(node.mailbox_ping_period), 1, day));
+    s.push_back(integer("node.mailbox_ping_misses", "unanswered pings before a mailbox is lost",
+                        ELMOD_FIELD(node.mailbox_ping_misses), 1, 1000));
+    s.push_back(seconds_option("node.request_timeout", "adopt and register requests time out after this",
+                               ELMOD_FIELD(node.request_timeout), 1, 3600));
+    s.push_back(seconds_option("node.subscribe_deadline", "a subscription not done by then fails",
+                               ELMOD_FIELD(node.subscribe_deadline), 1, 3600));
+    s.push_back(integer("node.max_preferred", "mailboxes taken from a client's preferred list",
+                        ELMOD_FIELD(node.max_preferred), 0, 64));
+    s.push_back(seconds_option("node.discovery_first", "first discovery walk after adopting a topic",
+                               ELMOD_FIELD(node.discovery_first), 0, day));
+    s.push_back(seconds_option("node.discovery_second", "second discovery walk after adopting",
+                               ELMOD_FIELD(node.discovery_second), 0, day));
+    s.push_back(seconds_option("node.discovery_period", "then a discovery walk this often",
+                               ELMOD_FIELD(node.discovery_period), 1, day));
+    s.push_back(seconds_option("node.intro_interval", "a mailbox is introduced at most this often per topic",
+                               ELMOD_FIELD(node.intro_interval), 0, day));
+    s.push_back(integer("node.max_pending_publications", "publications in progress per client session",
+                        ELMOD_FIELD(node.max_pending_publications), 1, 1'000'000));
+    s.push_back(integer("node.max_clients", "client sessions beyond this are refused",
+                        ELMOD_FIELD(node.max_clients), 1, big));
+
+    // ---- MailboxParams (mailbox/params.hpp documents each) ----
+    s.push_back(integer("mailbox.capacity_topics", "topics held at once",
+                        ELMOD_FIELD(mailbox.capacity_topics), 1, 1'000'000));
+    s.push_back(integer("mailbox.max_registrations", "registrations over all topics",
+                        ELMOD_FIELD(mailbox.max_registrations), 1, big));
+    s.push_back(integer("mailbox.max_stored_bytes", "bytes of stored events over all topics",
+                        ELMOD_FIELD(mailbox.max_stored_bytes), 1, 1LL << 40));
+    s.push_back(integer("mailbox.max_msgs_per_sec", "messages per second the mailbox role handles",
+                        ELMOD_FIELD(mailbox.max_msgs_per_sec), 1, big));
+    s.push_back(seconds_option("mailbox.rate_window", "window of the message-rate measure",
+                               ELMOD_FIELD(mailbox.rate_window), 0.001, 3600));
+    s.push_back(integer("mailbox.rate_buckets", "buckets of the message-rate window",
+                        ELMOD_FIELD(mailbox.rate_buckets), 1, 10'000));
+    s.push_back(seconds_option("mailbox.idle_period", "a topic with no client and no poll evaporates after this",
+                               ELMOD_FIELD(mailbox.idle_period), 1, 30 * day));
+    s.push_back(seconds_option("mailbox.registration_lifetime", "a registration lapses unless renewed within this",
+                               ELMOD_FIELD(mailbox.registration_lifetime), 1, 30 * day));
+    s.push_back(seconds_option("mailbox.lapsed_memory", "lapsed registrations remembered this long",
+                               ELMOD_FIELD(mailbox.lapsed_memory), 0, 30 * day));
+    s.push_back(integer("mailbox.max_lapsed_per_topic", "lapsed registrations remembered per topic",
+                        ELMOD_FIELD(mailbox.max_lapsed_per_topic), 0, 1'000'000));
+    s.push_back(integer("mailbox.max_events_per_topic", "events of history per topic",
+                        ELMOD_FIELD(mailbox.max_events_per_topic), 1, big));
+    s.push_back(integer("mailbox.max_bytes_per_topic", "bytes of history per topic",
+                        ELMOD_FIELD(mailbox.max_bytes_per_topic), 1, 1LL << 40));
+    s.push_back(seconds_option("mailbox.max_event_age", "no event kept longer than this",
+                               ELMOD_FIELD(mailbox.max_event_age), 1, 365 * day));
+    s.push_back(integer("mailbox.max_seen_ids_per_topic", "event ids remembered per topic for dedup",
+                        ELMOD_FIELD(mailbox.max_seen_ids_per_topic), 1, big));
+    s.push_back(integer("mailbox.max_links_per_topic", "links to other mailboxes per topic",
+                        ELMOD_FIELD(mailbox.max_links_per_topic), 0, 1024));
+    return s;
+}
+
+#undef ELMOD_FIELD
+
+const std::vector<Spec>& specs() {
+    static const std::vector<Spec> s = make_specs();
+    return s;
+}
+
+// Options that hold together or not; the second one named is blamed.
+Check cross_check(const ElmodConfig& c, std::string& option) {
+    if (c.node.subscribe_deadline <= c.node.request_timeout) {
+        option = "node.subscribe_deadline";
+        return Problem{Code::conflict, "must exceed node.request_timeout (" +
+                                           std::to_string(c.node.request_timeout.count()) + " s)"};
+    }
+    if (c.node.hint_expiry <= c.node.hint_refresh) {
+        option = "node.hint_expiry";
+        return Problem{Code::conflict, "must exceed node.hint_refresh (" +
+                                           std::to_string(c.node.hint_refresh.count()) +
+                                           " s), or hints lapse between refreshes"};
+    }
+    if (c.admin_port != 0 && c.admin_port == c.client_port) {
+        option = "admin-port";
+        return Problem{Code::conflict, "same TCP port as client-port (" +
+                                           std::to_string(c.client_port) + ")"};
+    }
+    return std::nullopt;
+}
+
+ConfigError error_of(Code code, std::string option, std::string message) {
+    while (!option.empty() && option.front() == '-') option.erase(0, 1);
+    return ConfigError{code, option.empty() ? std::string() : "--" + option, std::move(message)};
+}
+
+Result<ElmodConfig, ConfigError> parse(int argc, const char* const* argv) {
+    po::options_description file_options;
+    for (const Spec& sp : specs()) {
+        const char* n = sp.name.c_str();
+        switch (sp.kind) {
+            case Kind::value: file_options.add_options()(n, po::value<std::string>()); break;
+            case Kind::flag:
+                file_options.add_options()(n, po::value<std::string>()->implicit_value("true"));
+                break;
+            case Kind::list: file_options.add_options()(n, po::value<std::vector<std::string>>()); break;
+        }
+    }
+    po::options_description cmdline_options;
+    cmdline_options.add_options()("help", "")("config", po::value<std::string>())(
+        "positional-arguments", po::value<std::vector<std::string>>());
+    cmdline_options.add(file_options);
+    po::positional_options_description positional;
+    positional.add("positional-arguments", -1);
+
+    po::variables_map vm;
+    std::set<std::string> on_cmdline;
+    std::string file;
+    try {
+        auto parsed = po::command_line_parser(argc, argv)
+                          .options(cmdline_options)
+                          .positional(positional)
+                          .style(po::command_line_style::default_style &
+                                 ~po::command_line_style::allow_guessing)
+                          .run();
+        for (const auto& o : parsed.options) on_cmdline.insert(o.string_key);
+        po::store(parsed, vm);
+    } catch (const po::unknown_option& e) {
+        return Err{error_of(Code::unknown_option, e.get_option_name(), "not an option of elmod")};
+    } catch (const po::invalid_command_line_syntax& e) {
+        const Code code = e.kind() == po::invalid_syntax::missing_parameter ||
+                                  e.kind() == po::invalid_syntax::empty_adjacent_parameter
+                              ? Code::missing_value
+                              : Code::bad_syntax;
+        return Err{error_of(code, e.get_option_name(), e.what())};
+    } catch (const po::error_with_option_name& e) {
+        return Err{error_of(Code::bad_value, e.get_option_name(), e.what())};
+    } catch (const std::exception& e) {
+        return Err{error_of(Code::bad_value, "", e.what())};
+    }
+    if (vm.count("positional-arguments")) {
+        const auto& extra = vm["positional-arguments"].as<std::vector<std::string>>();
+        return Err{ConfigError{Code::unexpected_argument, extra.front(),
+                               "unexpected argument (options start with --)"}};
+    }
+
+    ElmodConfig config;
+    config.help = vm.count("help") > 0;
+    if (vm.count("config")) {
+        file = vm["config"].as<std::string>();
+        auto unreadable = [&](const std::string& why) {
+            return ConfigError{Code::unreadable_file, "--config",
+                               "cannot read " + in_quotes(file) + ": " + why};
+        };
+        if (file.empty()) return Err{unreadable("empty path")};
+        std::error_code ec;
+        if (std::filesystem::is_directory(file, ec)) return Err{unreadable("is a directory")};
+        std::ifstream in(file);
+        if (!in) return Err{unreadable(std::system_category().message(errno))};
+        try {
+            // Stored after the command line: po keeps the first value stored, so flags win.
+            po::store(po::parse_config_file(in, file_options, false), vm);
+        } catch (const po::unknown_option& e) {
+            return Err{error_of(Code::unknown_option, e.get_option_name(),
+                                "not an option of elmod (in " + file + ")")};
+        } catch (const po::invalid_config_file_syntax& e) {
+            return Err{error_of(Code::bad_syntax, e.get_option_name(),
+                                std::string(e.what()) + " (in " + file + ")")};
+        } catch (const po::error_with_option_name& e) {
+            return Err{error_of(Code::bad_value, e.get_option_name(),
+                                std::string(e.what()) + " (in " + file + ")")};
+        } catch (const std::exception& e) {
+            return Err{unreadable(e.what())};
+        }
+        if (in.bad()) return Err{unreadable(std::system_category().message(errno))};
+        config.config_file = file;
+    }
+
+    for (const Spec& sp : specs()) {
+        if (!vm.count(sp.name)) continue;
+        const std::string where = on_cmdline.contains(sp.name) ? "" : " (in " + file + ")";
+        std::vector<std::string> values;
+        if (sp.kind == Kind::list) values = vm[sp.name].as<std::vector<std::string>>();
+        else values.push_back(vm[sp.name].as<std::string>());
+        for (const std::string& v : values)
+            if (auto p = sp.set(config, trim(v)))
+                return Err{error_of(p->code, sp.name, p->message + where)};
+    }
+    std::string option;
+    if (auto p = cross_check(config, option)) return Err{error_of(p->code, option, p->message)};
+    return config;
+}
+
+}  // namespace
+
+std::string_view to_string(LogLevel level) {
+    switch (level) {
+        case LogLevel::error: return "error";
+        case LogLevel::warn: return "warn";
+        case LogLevel::info: return "info";
+        case LogLevel::debug: return "debug";
+    }
+    return "info";
+}
+
+std::string HostPort::to_string() const {
+    const bool v6 = host.find(':') != std::string::npos;
+    return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+std::string ConfigError::to_string() const {
+    return option.empty() ? message : option + ": " + message;
+}
+
+Result<ElmodConfig, ConfigError> parse_elmod_config(int argc, const char* const* argv) {
+    try {
+        return parse(argc, argv);
+    } catch (const std::exception& e) {
+        // Allocation failure or a library surprise: still a value, never an escaping exception.
+        return Err{ConfigError{Code::bad_value, "", e.what()}};
+    }
+}
+
+std::vector<OptionDoc> elmod_options() {
+    const ElmodConfig defaults;
+    std::vector<OptionDoc> out;
+    out.push_back({"help", "", "", "print this help and exit"});
+    out.push_back({"config", "FILE", "", "INI-style config file; flags given here override it"});
+    for (const Spec& sp : specs())
+        out.push_back({sp.name, sp.value_name, sp.show(defaults), sp.help});
+    return out;
+}
+
+std::string elmod_help() {
+    const auto options = elmod_options();
+    std::size_t width = 0;
+    auto head = [](const OptionDoc& o) {
+        const bool attached = !o.value_name.empty() && o.value_name.front() == '[';
+        return "--" + o.name + (o.value_name.empty() || attached ? "" : " ") + o.value_name;
+    };
+    for (const auto& o : options) width = std::max(width, head(o).size());
+    std::string out =
+        "usage: elmod [--config FILE] [--OPTION VALUE | --OPTION=VALUE]...\n"
+        "\n"
+        "elmo node daemon. Options on the command line override the same options in the\n"
+        "config file, which override the defaults shown. Protocol parameters are --node.NAME\n"
+        "and --mailbox.NAME (sections [node] and [mailbox] in the file); durations are in\n"
+        "seconds; booleans are --flag or --flag=true|false (name = true|false in the file).\n"
+        "An invalid configuration is reported with the option's name; elmod exits with code 2.\n"
+        "\n";
+    for (const auto& o : options) {
+        std::string line = "  " + head(o);
+        line.append(width + 4 - head(o).size(), ' ');
+        line += o.help;
+        if (!o.default_text.empty()) line += " (default: " + o.default_text + ")";
+        else if (o.name != "help") line += " (default: none)";
+        out += line + "\n";
+    }
+    return out;
+}
+
+std::string elmod_sample_config() {
+    std::string out =
+        "# elmod sample configuration: every option at its default, commented out.\n"
+        "# Uncomment a line to change it; the same option given on the command line wins.\n"
+        "# Durations are in seconds; booleans true|false. `elmod --help` describes each option.\n"
+        "# This text is elmod_sample_config() (node/daemon/elmod_config.cpp); a test keeps them equal.\n";
+    std::string section;
+    for (const auto& o : elmod_options()) {
+        if (o.name == "help" || o.name == "config") continue;
+        const auto dot = o.name.find('.');
+        const std::string sec = dot == std::string::npos ? "" : o.name.substr(0, dot);
+        const std::string key = dot == std::string::npos ? o.name : o.name.substr(dot + 1);
+        if (sec != section) {
+            out += "\n[" + sec + "]\n";
+            section = sec;
+        }
+        out += "\n# " + o.help + "\n";
+        out += "# " + key + " = " + (o.default_text.empty() ? o.value_name : o.default_text) + "\n";
+    }
+    return out;
+}
+
+}  // namespace elmo::daemon
