@@ -56,6 +56,11 @@ public:
         std::uint64_t pending_poll = 0;  // Poll awaiting its result, 0 if none
         bool poll_again = false;         // a poll was asked for while one was out
         int poll_failures = 0;           // consecutive unanswered or unreachable polls: backoff
+        // Paging through a mailbox's history: where the last answer of `cursor_mailbox`
+        // stopped, and the wall time (ms) up to which the client has every event of the topic.
+        NodeId cursor_mailbox{};
+        std::uint64_t poll_cursor = 0;
+        std::int64_t caught_up_ms = 0;
     };
 
     enum class PublishError : std::uint8_t { invalid_topic, payload_too_large, outbox_full };
@@ -131,6 +136,7 @@ private:
         std::string topic;
         NodeId mailbox;  // polled
         TimePoint deadline;
+        TimePoint sent{};
     };
     // Mailboxes of a topic not subscribed, learned from PublishResults.
     struct PublishTopic {

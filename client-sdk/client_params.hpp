@@ -86,6 +86,11 @@ struct ClientParams {
     // interval: with the defaults polls and renewals settle into the same radio wake-ups.
     Duration poll_period = std::chrono::seconds(900);
     double poll_jitter = 0.2;
+    // A poll asks only for events that reached the mailbox after the client last caught up
+    // (its last complete poll, or its subscription) minus this margin: a deep history is not
+    // sent again to a client that had it, and the margin covers events still in flight then
+    // and clock differences between the client and the mailbox.
+    Duration poll_since_margin = std::chrono::minutes(10);
     // Poll requests outstanding at once (one per topic at most): a reconnect with 1,000 topics
     // must not start 1,000 mailbox round trips at once on the new home.
     std::size_t max_polls_in_flight = 16;

@@ -96,9 +96,13 @@ void ClientCore::pump_polls(TimePoint now, bool radio_up) {
 void ClientCore::send_poll(TimePoint now, const std::string& topic, TopicState& t) {
     std::uint64_t id = next_request_id_++;
     t.pending_poll = id;
-    polls_[id] = PollRequest{topic, t.mailbox.id, now + params_.request_timeout};
+    polls_[id] = PollRequest{topic, t.mailbox.id, now + params_.request_timeout, now};
     ++stats_.polls_sent;
-    send(now, wire::Poll{id, topic, t.mailbox, known_ids(topic, t)});
+    const std::uint64_t cursor = t.cursor_mailbox == t.mailbox.id ? t.poll_cursor : 0;
+    const std::int64_t margin =
+        std::chrono::duration_cast<std::chrono::milliseconds>(params_.poll_since_margin).count();
+    const std::int64_t since = t.caught_up_ms > margin ? t.caught_up_ms - margin : 0;
+    send(now, wire::Poll{id, topic, t.mailbox, known_ids(topic, t), cursor, since});
 }
 
 // Own recent publications first, so that a long seen list never crowds them out (their being
@@ -167,6 +171,11 @@ void ClientCore::on_poll_result(TimePoint now, const wire::PollResult& r) {
     }
     t.poll_failures = 0;
     stats_.poll_events_received += r.events.size();
+    const std::uint64_t cursor_before = t.cursor_mailbox == p.mailbox ? t.poll_cursor : 0;
+    t.cursor_mailbox = p.mailbox;
+    t.poll_cursor = r.cursor;
+    // A complete answer: everything that reached that mailbox before the poll was sent is here.
+    if (!r.more) t.caught_up_ms = std::max(t.caught_up_ms, wall_.to_unix_ms(p.sent));
     for (const auto& e : r.events) receive_event(now, p.topic, e);
     // Hand the mailbox what it lacks and we hold, once each, unexpired (it would refuse those).
     std::set<wire::EventId> handed;
@@ -184,8 +193,9 @@ void ClientCore::on_poll_result(TimePoint now, const wire::PollResult& r) {
         if (!is_set(t.mailbox) || o->id != t.mailbox.id)
             learn_front(t.known_mailboxes, *o, params_.mailboxes_per_topic);
     learn_nodes({}, r.other_mailboxes);
-    // `more` with nothing in it would loop on a broken home: only progress earns an immediate poll.
-    bool more = r.more && !r.events.empty();
+    // `more` earns an immediate poll only with progress (events, or a cursor that moved), so
+    // that a broken home cannot keep the client polling in a loop.
+    bool more = r.more && (!r.events.empty() || r.cursor != cursor_before);
     // The topic moved to another mailbox while this poll was out: poll the new one now.
     bool moved = t.registered && is_set(t.mailbox) && t.mailbox.id != p.mailbox;
     poll_done(now, t, more || moved);

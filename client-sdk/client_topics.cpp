@@ -17,6 +17,8 @@ TimePoint ClientCore::subscribe(TimePoint now, const std::string& topic) {
     }
     TopicState& t = topics_[topic];
     t.next_attempt = now;
+    // A new subscriber asks for what arrives from now on (less the margin), not the history.
+    t.caught_up_ms = wall_.to_unix_ms(now);
     // Mailboxes learned by publishing to the topic are the best first guesses.
     if (auto p = publish_topics_.find(topic); p != publish_topics_.end()) {
         t.known_mailboxes = std::move(p->second.mailboxes);

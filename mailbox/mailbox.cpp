@@ -281,7 +281,7 @@ StoreResult Mailbox::store_event(const wire::Event& event, TimePoint now) {
         ++counters_.refused_budget;
         return StoreResult::refused_budget;
     }
-    count_drops(t->history.insert(event, bytes, drop_at, limit, next_seq_++));
+    count_drops(t->history.insert(event, bytes, drop_at, limit, next_seq_++, now_));
     due_ = std::min(due_, drop_at);
     ++counters_.events_stored;
     return StoreResult::stored;
@@ -291,6 +291,17 @@ std::vector<wire::Event> Mailbox::events_missing(const std::string& topic,
                                                  const std::vector<wire::EventId>& known) const {
     const Topic* t = find(topic);
     return t ? t->history.missing(known) : std::vector<wire::Event>{};
+}
+
+PollPage Mailbox::poll_page(const std::string& topic, std::uint64_t cursor,
+                           std::int64_t since_unix_ms, const std::vector<wire::EventId>& known,
+                           std::size_t max_events, std::size_t max_bytes) const {
+    const Topic* t = find(topic);
+    if (!t) return {};
+    std::vector<wire::EventId> sorted = known;
+    std::sort(sorted.begin(), sorted.end());
+    return t->history.page(cursor, wall_clock_.from_unix_ms(since_unix_ms), sorted, max_events,
+                           max_bytes);
 }
 
 std::optional<wire::Event> Mailbox::find_event(const std::string& topic,

@@ -79,6 +79,11 @@ public:
     // The events stored after `cursor` (0: all): a local, per-mailbox arrival number, not a time,
     // so that an old event a client carries in late is not missed.
     EventsSince events_since(const std::string& topic, std::uint64_t cursor) const;
+    // A page of what a poller lacks (see TopicHistory::page); `since_unix_ms` is converted with
+    // the mailbox's wall clock. Empty if the topic is not held.
+    PollPage poll_page(const std::string& topic, std::uint64_t cursor, std::int64_t since_unix_ms,
+                       const std::vector<wire::EventId>& known, std::size_t max_events,
+                       std::size_t max_bytes) const;
     // The stored event of `topic` with this id (a copy), if still stored.
     std::optional<wire::Event> find_event(const std::string& topic, const wire::EventId& id) const;
     // The ids of the stored events of `topic`, oldest arrival first, for digests.

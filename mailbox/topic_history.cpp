@@ -38,7 +38,7 @@ void TopicHistory::erase(std::map<std::uint64_t, Entry>::iterator it) {
 }
 
 DropCounts TopicHistory::insert(wire::Event event, std::size_t bytes, TimePoint drop_at,
-                                TimeLimit limit, std::uint64_t seq) {
+                                TimeLimit limit, std::uint64_t seq, TimePoint arrived) {
     DropCounts d;
     // Remembered until its drop time even if count or bytes push it out of the history sooner.
     d.seen_forgotten_early += seen_.insert(event.id, drop_at);
@@ -46,7 +46,7 @@ DropCounts TopicHistory::insert(wire::Event event, std::size_t bytes, TimePoint 
     by_drop_.emplace(drop_at, seq);
     bytes_ += bytes;
     last_seq_ = std::max(last_seq_, seq);
-    history_.emplace(seq, Entry{std::move(event), bytes, drop_at, limit});
+    history_.emplace(seq, Entry{std::move(event), bytes, drop_at, limit, arrived});
     // The new event is the newest and fits alone, so these loops stop before reaching it.
     while (history_.size() > bounds_.max_events || bytes_ > bounds_.max_bytes) {
         const bool by_count = history_.size() > bounds_.max_events;
@@ -127,6 +127,30 @@ std::pair<std::size_t, std::size_t> TopicHistory::due_at(TimePoint now) const {
         bytes += history_.at(it->second).bytes;
     }
     return {count, bytes};
+}
+
+PollPage TopicHistory::page(std::uint64_t cursor, TimePoint since,
+                           const std::vector<wire::EventId>& known_sorted,
+                           std::size_t max_events, std::size_t max_bytes) const {
+    PollPage out;
+    out.cursor = cursor;
+    std::size_t bytes = 0;
+    for (auto it = history_.upper_bound(cursor); it != history_.end(); ++it) {
+        const Entry& e = it->second;
+        const bool wanted = e.arrived >= since &&
+                            !std::binary_search(known_sorted.begin(), known_sorted.end(), e.event.id);
+        if (wanted) {
+            if (out.events.size() >= max_events || bytes + e.bytes > max_bytes) {
+                out.more = true;
+                return out;
+            }
+            bytes += e.bytes;
+            out.events.push_back(e.event);
+        }
+        out.cursor = it->first;
+    }
+    out.cursor = std::max(out.cursor, last_seq_);
+    return out;
 }
 
 const wire::Event* TopicHistory::find(const wire::EventId& id) const {

@@ -62,7 +62,7 @@ public:
     // Stores a new event (the caller checked known() and fits_alone()) with its arrival number
     // `seq` (increasing) and drop time; evicts the oldest-arrived others to stay within bounds.
     DropCounts insert(wire::Event event, std::size_t bytes, TimePoint drop_at, TimeLimit limit,
-                      std::uint64_t seq);
+                      std::uint64_t seq, TimePoint arrived = TimePoint{});
     // Drops the events whose drop time is at or before `now`, and forgets lapsed ids.
     DropCounts drop_due(TimePoint now);
     // Empties the history, returning the events oldest arrival first (for a hand-off).
@@ -84,6 +84,12 @@ public:
     std::size_t bytes() const { return bytes_; }
     std::size_t seen_ids() const { return seen_.size(); }
     std::optional<TimePoint> next_drop() const;
+    // A poll's page: the stored events that arrived after `cursor`, at or after `since`, whose
+    // ids are not in `known_sorted`, oldest arrival first, within `max_events` and `max_bytes`;
+    // `cursor` of the result is the last arrival examined, so that paging always advances.
+    PollPage page(std::uint64_t cursor, TimePoint since,
+                  const std::vector<wire::EventId>& known_sorted, std::size_t max_events,
+                  std::size_t max_bytes) const;
     // The stored event with this id, or null.
     const wire::Event* find(const wire::EventId& id) const;
     // How many stored events, and how many bytes, are due to drop at `now` but not dropped yet,
@@ -96,6 +102,7 @@ private:
         std::size_t bytes = 0;
         TimePoint drop_at{};
         TimeLimit limit = TimeLimit::age;
+        TimePoint arrived{};
     };
     void erase(std::map<std::uint64_t, Entry>::iterator it);
 

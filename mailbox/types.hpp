@@ -88,6 +88,13 @@ struct EventsSince {
     std::uint64_t cursor = 0;
 };
 
+// One page of a poll's answer (Mailbox::poll_page).
+struct PollPage {
+    std::vector<wire::Event> events;  // oldest arrival first
+    std::uint64_t cursor = 0;         // the next page starts after this arrival number
+    bool more = false;                // stopped at a bound: ask again from `cursor`
+};
+
 struct Load {
     std::size_t topics = 0;
     std::size_t registrations = 0;

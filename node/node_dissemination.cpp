@@ -85,18 +85,13 @@ wire::PollReply NodeCore::poll_locally(TimePoint now, const wire::PollRequest& r
     }
     ++stats_.polls_served;
     mailbox_.note_poll(r.topic, now);
-    // Oldest first, within one datagram; the client polls again when `more` is set.
-    std::size_t bytes = 0;
-    for (auto& e : mailbox_.events_missing(r.topic, r.known)) {
-        if (reply.events.size() >= wire::max_events_per_message ||
-            bytes + e.payload.size() > wire::max_events_bytes) {
-            reply.more = true;
-            ++stats_.poll_replies_truncated;
-            break;
-        }
-        bytes += e.payload.size();
-        reply.events.push_back(std::move(e));
-    }
+    // Oldest first, within one datagram; the client polls again from `cursor` when `more`.
+    auto page = mailbox_.poll_page(r.topic, r.cursor, r.since_ms, r.known,
+                                   wire::max_events_per_message, wire::max_events_bytes);
+    reply.events = std::move(page.events);
+    reply.more = page.more;
+    reply.cursor = page.cursor;
+    if (page.more) ++stats_.poll_replies_truncated;
     stats_.poll_events_sent += reply.events.size();
     reply.wanted = mailbox_.wanted(r.topic, r.known, now);
     if (reply.wanted.size() > wire::max_poll_ids) reply.wanted.resize(wire::max_poll_ids);
@@ -274,10 +269,11 @@ void NodeCore::complete_pub(TimePoint now, std::uint64_t sub_id, const wire::Nod
 
 void NodeCore::on_poll(TimePoint now, ClientHandle c, const wire::Poll& p) {
     ++stats_.polls_relayed;
-    wire::PollRequest rq{fresh_id(), p.topic, sessions_[c].client_id, p.known};
+    wire::PollRequest rq{fresh_id(), p.topic, sessions_[c].client_id, p.known, p.cursor,
+                         p.since_ms};
     if (!wire::valid_topic(p.topic)) {
         send_to_client(c, wire::PollResult{p.request_id, p.topic, p.mailbox,
-                                           wire::PollStatus::not_held, {}, {}, {}, false});
+                                           wire::PollStatus::not_held, {}, {}, {}, false, 0});
         return;
     }
     Request req{RequestKind::poll, 0, p.topic, p.mailbox};
@@ -311,14 +307,15 @@ void NodeCore::on_poll_reply(TimePoint now, std::uint64_t request_id, const wire
     if (!sessions_.contains(req.client)) return;
     send_to_client(req.client,
                    wire::PollResult{req.client_request, req.topic, req.target, r.status, r.events,
-                                    r.wanted, r.other_mailboxes, r.more});
+                                    r.wanted, r.other_mailboxes, r.more, r.cursor});
 }
 
 void NodeCore::on_poll_timeout(const Request& req) {
     ++stats_.poll_timeouts;
     if (!sessions_.contains(req.client)) return;
     send_to_client(req.client, wire::PollResult{req.client_request, req.topic, req.target,
-                                                wire::PollStatus::unreachable, {}, {}, {}, false});
+                                                wire::PollStatus::unreachable, {}, {}, {}, false,
+                                                0});
 }
 
 void NodeCore::on_client_push(TimePoint now, const wire::ClientPush& p) {

@@ -79,6 +79,10 @@ public:
     void send_to_client(HostId from_node, ClientHandle client, ByteView frame) override;
     void close_client(HostId from_node, ClientHandle client) override;
 
+    // The core's next wake-up changed outside one of its callbacks (the app published, say):
+    // wakes it at `next` unless it is due earlier anyway.
+    void wake(ClientId c, TimePoint next) { reschedule(c, next); }
+
     bool online(ClientId c) const;
     HostId home(ClientId c) const;
     ClientHandle connection(ClientId c) const;  // 0 when offline

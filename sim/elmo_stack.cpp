@@ -48,11 +48,22 @@ ElmoStackConfig elmo_stack_from(const std::map<std::string, std::string>& params
         {"max_msgs_per_sec", [&](double v) { m.max_msgs_per_sec = static_cast<std::uint32_t>(v); }},
         {"idle_period", [&](double v) { m.idle_period = dur(v); }},
         {"registration_lifetime", [&](double v) { m.registration_lifetime = dur(v); }},
+        // The history contract (issue 8's delivery to returning subscribers depends on it).
+        {"max_events_per_topic", [&](double v) { m.max_events_per_topic = static_cast<std::size_t>(v); }},
+        {"max_bytes_per_topic", [&](double v) { m.max_bytes_per_topic = static_cast<std::size_t>(v); }},
+        {"max_event_age", [&](double v) { m.max_event_age = dur(v); }},
+        {"max_seen_ids_per_topic", [&](double v) { m.max_seen_ids_per_topic = static_cast<std::size_t>(v); }},
+        // Client knobs (ClientParams), prefixed: the same names exist on the node side.
+        {"client_poll_period", [&](double v) { c.client.poll_period = dur(v); }},
+        {"client_seen_ids_per_topic", [&](double v) { c.client.seen_ids_per_topic = static_cast<std::size_t>(v); }},
     };
     // Scenario-level keys (workload shape) are not the stack's; they are left to the scenario.
-    static const std::set<std::string> workload = {"clients_per_node", "topics", "subs", "zipf",
-                                                   "join_s", "check_s", "crash_at_s",
-                                                   "crash_fraction", "recover_s"};
+    static const std::set<std::string> workload = {
+        "clients_per_node", "topics", "subs", "zipf", "join_s", "check_s", "crash_at_s",
+        "crash_fraction", "recover_s",
+        // paper-synthetic
+        "churn", "warmup_s", "measure_s", "drain_s", "rate", "online_s", "offline_s", "payload",
+        "fail_s", "replace_period_s", "fraction", "window_s", "publish_tries", "count_copies"};
     for (const auto& [key, value] : params) {
         auto k = knobs.find(key);
         if (k != knobs.end()) k->second(number(key, value));
@@ -70,7 +81,14 @@ ElmoStackConfig elmo_stack_from(const std::map<std::string, std::string>& params
 
 CoreFactory elmo_node_factory(const ElmoStackConfig& config) {
     return [config](const CoreContext& ctx) -> std::unique_ptr<ProtocolCore> {
-        NodeCoreConfig c{config.node, config.mailbox, ctx.id, ctx.self, ctx.seed};
+        // By field, not aggregate order: NodeCoreConfig grows (gossip parameters) and the
+        // defaults of fields not set here are the right ones.
+        NodeCoreConfig c;
+        c.params = config.node;
+        c.mailbox = config.mailbox;
+        c.id = ctx.id;
+        c.endpoint = ctx.self;
+        c.seed = ctx.seed;
         auto core = std::make_unique<NodeCore>(c, ctx.datagrams, ctx.overlay, ctx.clients);
         NodeCore* p = core.get();
         ctx.client_events.connected = [p](TimePoint now, ClientHandle h) {
@@ -106,11 +124,44 @@ std::vector<Endpoint> with_home(Endpoint home, std::vector<Endpoint> others) {
 
 ElmoClient::ElmoClient(const ElmoStackConfig& config, ClientLink& link, ClientId id,
                        std::uint64_t seed, std::vector<std::string> topics,
-                       std::vector<Endpoint> other_nodes)
+                       std::vector<Endpoint> other_nodes,
+                       std::shared_ptr<const ClientObserver> observer)
     : link_(link),
+      id_(id),
+      observer_(std::move(observer)),
       core_(config.client, client_id_of(id), with_home(link.home(), std::move(other_nodes)), *this,
             seed),
-      topics_(std::move(topics)) {}
+      topics_(std::move(topics)) {
+    if (!observer_) return;
+    // The handlers hold the observer, not this object: they run inside core calls only.
+    if (observer_->delivered)
+        core_.set_event_handler([obs = observer_, id](TimePoint now, const wire::Event& e) {
+            obs->delivered(id, now, e);
+        });
+    if (observer_->published)
+        core_.set_publish_handler([obs = observer_, id](TimePoint now, const wire::EventId& e,
+                                                        elmo::ClientCore::PublishOutcome o) {
+            obs->published(id, now, e, o);
+        });
+}
+
+Result<wire::EventId, elmo::ClientCore::PublishError> ElmoClient::publish(TimePoint now,
+                                                                          const std::string& topic,
+                                                                          Bytes payload) {
+    return core_.publish(now, topic, std::move(payload));
+}
+
+// Every event in a Deliver or PollResult frame is one copy received. Decoded here a second time
+// (the core decodes too) because the core dedups before anyone can see the copies.
+void ElmoClient::count_copies(ByteView frame) {
+    auto m = wire::decode(frame);
+    if (!m) return;
+    const std::vector<wire::Event>* events = nullptr;
+    if (auto* d = std::get_if<wire::Deliver>(&*m)) events = &d->events;
+    else if (auto* p = std::get_if<wire::PollResult>(&*m)) events = &p->events;
+    if (events)
+        for (const auto& e : *events) observer_->copy(id_, e.id);
+}
 
 // The sim's link is "online" or not; the core's connection is its own idea. The core asks to
 // connect (connect()), and is told on_connected once the link is online to that node. Calls
@@ -123,11 +174,16 @@ TimePoint ElmoClient::settle(TimePoint now, TimePoint next) {
 
 TimePoint ElmoClient::on_online(TimePoint now) {
     online_ = true;
+    if (observer_ && observer_->presence && !rehoming_) observer_->presence(id_, now, true);
     TimePoint next = TimePoint::max();
     if (!started_) {
         started_ = true;
         next = core_.start(now);
-        for (const auto& t : topics_) next = core_.subscribe(now, t);
+        for (const auto& t : topics_) {
+            next = core_.subscribe(now, t);
+            if (observer_ && observer_->subscribed && core_.subscribed(t))
+                observer_->subscribed(id_, now, t);
+        }
     }
     if (want_ && link_.home() == *want_) {
         want_.reset();
@@ -139,6 +195,7 @@ TimePoint ElmoClient::on_online(TimePoint now) {
 
 void ElmoClient::on_offline(TimePoint now) {
     online_ = false;
+    if (observer_ && observer_->presence && !rehoming_) observer_->presence(id_, now, false);
     if (connected_) {
         connected_ = false;
         core_.on_disconnected(now);
@@ -153,6 +210,7 @@ TimePoint ElmoClient::on_connection_lost(TimePoint now) {
 
 TimePoint ElmoClient::on_frame(TimePoint now, ByteView frame) {
     if (!connected_) return settle(now, core_.next_wakeup());
+    if (observer_ && observer_->copy) count_copies(frame);
     return settle(now, core_.on_frame(now, frame));
 }
 
@@ -160,7 +218,9 @@ TimePoint ElmoClient::on_timer(TimePoint now) {
     if (want_ && online_) {
         Endpoint target = *want_;
         if (link_.home() != target) {
+            rehoming_ = true;
             link_.set_home(target);  // reconnects: on_offline then on_online re-enter here
+            rehoming_ = false;
         } else {
             want_.reset();
             connected_ = true;
@@ -186,11 +246,13 @@ void ElmoClient::disconnect() {
 
 ClientCoreFactory elmo_client_factory(
     const ElmoStackConfig& config, std::function<std::vector<std::string>(ClientId)> topics_of,
-    std::function<std::vector<Endpoint>(ClientId)> nodes_of) {
-    return [config, topics_of, nodes_of](ClientLink& link, ClientId id,
-                                         std::uint64_t seed) -> std::unique_ptr<sim::ClientCore> {
+    std::function<std::vector<Endpoint>(ClientId)> nodes_of,
+    std::shared_ptr<const ClientObserver> observer) {
+    return [config, topics_of, nodes_of, observer](
+               ClientLink& link, ClientId id, std::uint64_t seed) -> std::unique_ptr<sim::ClientCore> {
         return std::make_unique<ElmoClient>(config, link, id, seed, topics_of(id),
-                                            nodes_of ? nodes_of(id) : std::vector<Endpoint>{});
+                                            nodes_of ? nodes_of(id) : std::vector<Endpoint>{},
+                                            observer);
     };
 }
 

@@ -4,6 +4,7 @@
 // phone. Scenarios build on these two factories.
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -33,19 +34,40 @@ CoreFactory elmo_node_factory(const ElmoStackConfig& config);
 // The NodeCore of a node, or null (down, or not running elmo).
 NodeCore* elmo_core(Simulation& sim, HostId h);
 
+// What a scenario learns from the phones; every member is optional. `presence`: the phone came
+// online or went offline (not the transport's reconnections, e.g. a failover to another node);
+// `subscribed`: the app subscribed (on first coming online); `delivered`: the core handed an event
+// to the app; `copy`: a copy of an event arrived in a frame (push or poll answer), so copies
+// beyond the first can be counted; `published`: a publication left the outbox.
+struct ClientObserver {
+    std::function<void(ClientId, TimePoint, bool online)> presence;
+    std::function<void(ClientId, TimePoint, const std::string& topic)> subscribed;
+    std::function<void(ClientId, TimePoint, const wire::Event&)> delivered;
+    std::function<void(ClientId, const wire::EventId&)> copy;
+    std::function<void(ClientId, TimePoint, const wire::EventId&, elmo::ClientCore::PublishOutcome)>
+        published;
+};
+
 // A simulated phone running elmo's ClientCore. Its client id is the 8 bytes of "c" + its sim id.
 class ElmoClient final : public sim::ClientCore, private elmo::ClientTransport {
 public:
     // `other_nodes`: nodes the app knows besides its home (a shipped bootstrap list), for
     // failover when the home node is gone.
     ElmoClient(const ElmoStackConfig& config, ClientLink& link, ClientId id, std::uint64_t seed,
-               std::vector<std::string> topics, std::vector<Endpoint> other_nodes = {});
+               std::vector<std::string> topics, std::vector<Endpoint> other_nodes = {},
+               std::shared_ptr<const ClientObserver> observer = nullptr);
 
     TimePoint on_online(TimePoint now) override;
     void on_offline(TimePoint now) override;
     TimePoint on_frame(TimePoint now, ByteView frame) override;
     TimePoint on_timer(TimePoint now) override;
     TimePoint on_connection_lost(TimePoint now) override;
+
+    // Publishes through the core (the app's publish). The caller reschedules the client's
+    // wake-up to core().next_wakeup() (Clients::wake): the core may have armed a retry timer.
+    Result<wire::EventId, elmo::ClientCore::PublishError> publish(TimePoint now,
+                                                                  const std::string& topic,
+                                                                  Bytes payload);
 
     elmo::ClientCore& core() { return core_; }
     const elmo::ClientCore& core() const { return core_; }
@@ -59,20 +81,25 @@ private:
     void disconnect() override;
 
     TimePoint settle(TimePoint now, TimePoint next);
+    void count_copies(ByteView frame);
 
     ClientLink& link_;
+    ClientId id_;
+    std::shared_ptr<const ClientObserver> observer_;
     elmo::ClientCore core_;
     std::vector<std::string> topics_;
     bool started_ = false;
     bool online_ = false;
     bool connected_ = false;
+    bool rehoming_ = false;         // inside link_.set_home: offline/online is the transport's
     std::optional<Endpoint> want_;  // the core asked to connect here
 };
 
 // Clients subscribing to `topics_of(id)` when they first come online, knowing `nodes_of(id)`
-// besides their home node (may be null).
+// besides their home node (may be null), reporting to `observer` (may be null).
 ClientCoreFactory elmo_client_factory(
     const ElmoStackConfig& config, std::function<std::vector<std::string>(ClientId)> topics_of,
-    std::function<std::vector<Endpoint>(ClientId)> nodes_of = nullptr);
+    std::function<std::vector<Endpoint>(ClientId)> nodes_of = nullptr,
+    std::shared_ptr<const ClientObserver> observer = nullptr);
 
 }  // namespace elmo::sim

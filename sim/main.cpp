@@ -20,7 +20,7 @@ void list_scenarios(std::ostream& out) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    std::string scenario, overlay = "dht", hints = "on";
+    std::string scenario, overlay = "dht", hints = "on", churn;
     ScenarioOptions o;
     double duration_s = 600, ping_s = -1, progress_s = 0;
     unsigned long long seed = 1;
@@ -44,6 +44,10 @@ int main(int argc, char** argv) {
         ("param", po::value(&params)->composing(),
          "scenario parameter key=value (repeatable); elmo scenarios accept every NodeParams and "
          "MailboxParams knob listed in docs/node.md, e.g. walks=3 walk_ttl=8 hint_radius=2")
+        ("churn", po::value(&churn),
+         "paper-synthetic failure case: none, crash10, replace10 or mailboxes (same as --param churn=...)")
+        ("csv", po::value(&o.csv_dir),
+         "write the scenario's CSV files (time series, per-node table) into this directory")
         ("json", po::bool_switch(&json), "print the summary as one JSON object on the last line")
         ("quiet,q", po::bool_switch(&quiet), "no progress lines");
     po::options_description hidden;
@@ -93,6 +97,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     if (hints == "off") o.params["hints"] = "0";
+    if (!churn.empty()) o.params["churn"] = churn;
     o.seed = seed;
     o.duration = std::chrono::duration_cast<elmo::Duration>(std::chrono::duration<double>(duration_s));
     o.ping_interval = ping_s < 0 ? elmo::Duration(-1)

@@ -25,6 +25,8 @@ struct ScenarioOptions {
     Duration progress_every = Duration(0);  // 0: a tenth of the duration
     std::ostream* progress = nullptr;       // null: no progress lines
     std::map<std::string, std::string> params;  // scenario-specific (--param key=value)
+    // Directory for the scenario's CSV files (<dir>/<scenario>-*.csv); empty: none written.
+    std::string csv_dir;
 
     double param(const std::string& key, double fallback) const;
 };

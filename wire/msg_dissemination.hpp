@@ -24,8 +24,8 @@ namespace elmo::wire {
 
 // Events one message carries at most. A datagram holds at most 65,000 bytes, so a sender also
 // stops adding events at max_events_bytes of payload and sets `more` where the message has it.
-inline constexpr std::size_t max_events_per_message = 64;
-inline constexpr std::size_t max_events_bytes = 48 * 1024;
+inline constexpr std::size_t max_events_per_message = 256;
+inline constexpr std::size_t max_events_bytes = 56 * 1024;  // stored size (payload + fields)
 // Event ids in a poll (the client's or mailbox's recent ids of one topic).
 inline constexpr std::size_t max_poll_ids = 1024;
 // Clients named in one ClientPush (the registered clients of one home node).
@@ -100,12 +100,16 @@ struct PollRequest {
     std::string topic;
     Bytes client_id;
     std::vector<EventId> known;
+    std::uint64_t cursor = 0;   // see Poll
+    std::int64_t since_ms = 0;
     template <class Self, class V>
     static void describe(Self& s, V& v) {
         v(s.request_id, "request_id");
         v(s.topic, "topic", limits::max_topic_bytes);
         v(s.client_id, "client_id", max_client_id_bytes);
         v(s.known, "known", max_poll_ids);
+        v(s.cursor, "cursor");
+        v(s.since_ms, "since_ms");
     }
     friend bool operator==(const PollRequest&, const PollRequest&) = default;
 };
@@ -129,6 +133,7 @@ struct PollReply {
     std::vector<EventId> wanted;
     std::vector<NodeAddr> other_mailboxes;
     bool more = false;
+    std::uint64_t cursor = 0;  // where the next poll of this mailbox goes on from
     template <class Self, class V>
     static void describe(Self& s, V& v) {
         v(s.request_id, "request_id");
@@ -138,6 +143,7 @@ struct PollReply {
         v(s.wanted, "wanted", max_poll_ids);
         v(s.other_mailboxes, "other_mailboxes", max_mailboxes_listed);
         v(s.more, "more");
+        v(s.cursor, "cursor");
     }
     friend bool operator==(const PollReply&, const PollReply&) = default;
 };
@@ -219,7 +225,10 @@ struct Deliver {
 };
 
 // Poll `mailbox` for `topic`, offering the ids the client knows (its seen ids and its own
-// recent publications).
+// recent publications). The mailbox pages through its history in arrival order: `cursor` is
+// where the last answer of this mailbox stopped (0: from the start), and events that arrived
+// there before `since_ms` (wall time) are skipped, so that a deep history is not sent again
+// to a client that had it (its `known` list holds only the newest 1,024 ids).
 struct Poll {
     static constexpr std::uint16_t type_id = 58;
     static constexpr std::string_view name = "poll";
@@ -227,12 +236,16 @@ struct Poll {
     std::string topic;
     NodeAddr mailbox;
     std::vector<EventId> known;
+    std::uint64_t cursor = 0;
+    std::int64_t since_ms = 0;
     template <class Self, class V>
     static void describe(Self& s, V& v) {
         v(s.request_id, "request_id");
         v(s.topic, "topic", limits::max_topic_bytes);
         v(s.mailbox, "mailbox");
         v(s.known, "known", max_poll_ids);
+        v(s.cursor, "cursor");
+        v(s.since_ms, "since_ms");
     }
     friend bool operator==(const Poll&, const Poll&) = default;
 };
@@ -249,6 +262,7 @@ struct PollResult {
     std::vector<EventId> wanted;
     std::vector<NodeAddr> other_mailboxes;
     bool more = false;
+    std::uint64_t cursor = 0;
     template <class Self, class V>
     static void describe(Self& s, V& v) {
         v(s.request_id, "request_id");
@@ -259,6 +273,7 @@ struct PollResult {
         v(s.wanted, "wanted", max_poll_ids);
         v(s.other_mailboxes, "other_mailboxes", max_mailboxes_listed);
         v(s.more, "more");
+        v(s.cursor, "cursor");
     }
     friend bool operator==(const PollResult&, const PollResult&) = default;
 };

@@ -72,11 +72,12 @@ template <> ClientPush sample() {
     return {node(2), {Bytes{1, 2}, Bytes{3}}, test::sample_event()};
 }
 template <> PollRequest sample() {
-    return {13, "higgs", Bytes{1, 2, 3}, {test::sample_event(1).id, test::sample_event(2).id}};
+    return {13, "higgs", Bytes{1, 2, 3}, {test::sample_event(1).id, test::sample_event(2).id},
+            41, 1'341'446'400'000};
 }
 template <> PollReply sample() {
     return {13, "higgs", PollStatus::ok, {test::sample_event(1), test::sample_event(2)},
-            {test::sample_event(3).id}, {node(6)}, true};
+            {test::sample_event(3).id}, {node(6)}, true, 42};
 }
 template <> MailboxIntro sample() { return {"higgs", {node(1), node(2)}}; }
 template <> Publish sample() { return {14, test::sample_event(), {node(3)}, true}; }
@@ -84,9 +85,11 @@ template <> PublishResult sample() {
     return {14, test::sample_event().id, PublishStatus::accepted, node(3), {node(5)}};
 }
 template <> Deliver sample() { return {node(3), {test::sample_event(4)}}; }
-template <> Poll sample() { return {15, "higgs", node(3), {test::sample_event(5).id}}; }
+template <> Poll sample() {
+    return {15, "higgs", node(3), {test::sample_event(5).id}, 43, 1'341'446'400'000};
+}
 template <> PollResult sample() {
-    return {15, "higgs", node(3), PollStatus::unreachable, {}, {}, {}, false};
+    return {15, "higgs", node(3), PollStatus::unreachable, {}, {}, {}, false, 44};
 }
 
 template <class T>

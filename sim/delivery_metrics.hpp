@@ -1,0 +1,191 @@
+#pragma once
+// Delivery measures of DESIGN 4 (delivery rate, latency, duplicates, lost events, churn
+// recovery), computed from a record of what happened: publications, subscriptions, clients'
+// online periods and deliveries. Pure bookkeeping: no simulator, no clock (every input carries
+// its time), so it is unit-tested with hand-made timelines and could judge a real cluster's trace.
+//
+// The rule (docs/metrics.md): an (event, subscriber) pair counts when the subscriber was
+// subscribed at publication and is not the publisher. Its deadline is the end of the
+// subscriber's first `on_time` (60 s) of continuous online time at or after publication: 60 s
+// after publication for a subscriber online throughout that minute, otherwise 60 s after its next
+// return online (a session too short to hold 60 s is skipped). The pair is on time when the
+// subscriber had the event by its deadline. A pair whose deadline is after the end of the run is
+// pending and excluded from every fraction (counted in pending_pairs).
+//
+// Memory (40,000 events x ~150 subscribers = 6 M pairs): pairs are never stored; they are
+// enumerated at judgement time from a topic -> subscriptions index. Deliveries are appended to
+// per-client vectors of (event index, ms) (8 bytes each) and sorted once when judged, so a
+// lookup is a binary search; no hash map holds pairs. Event ids map to dense indices (one hash
+// map entry per event, used for lookups only: nothing iterates it).
+#include <array>
+#include <cstdint>
+#include <iosfwd>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/time.hpp"
+
+namespace elmo::sim {
+
+using MetricsEventId = std::array<std::uint8_t, 32>;  // wire::EventId
+using MetricsClient = std::uint32_t;                  // sim::ClientId
+
+struct DeliveryConfig {
+    TimePoint origin{};        // time 0 of the run: series windows are counted from here
+    TimePoint measure_from{};  // events published in [measure_from, measure_to) are measured
+    TimePoint measure_to{};
+    Duration on_time = std::chrono::seconds(60);
+    Duration window = std::chrono::seconds(10);  // time-series bucket, by publication time
+    double recovery_level = 0.99;
+};
+
+// State of the system sampled by the driver (one per window is enough): shown in the series.
+struct Gauges {
+    std::uint64_t online_clients = 0;
+    std::uint64_t live_nodes = 0;
+    std::uint64_t mailboxes = 0;  // nodes holding the mailbox role for at least one topic
+};
+
+// One window of the time series: the events published in [start, start + window) and how their
+// pairs fared. rate = on_time / pairs_due, negative when no pair was due.
+struct WindowRow {
+    double start_s = 0;
+    bool measured = false;  // inside [measure_from, measure_to)
+    std::uint64_t published = 0, pairs_due = 0, on_time = 0, delivered = 0, pending = 0;
+    double rate = -1;
+    std::optional<Gauges> gauges;  // the last sample taken in the window
+};
+
+struct DeliveryReport {
+    // Over events published in the measured window.
+    std::uint64_t events_published = 0;
+    std::uint64_t events_accepted = 0;       // a mailbox stored it (publish handler), by the end
+    std::uint64_t events_without_pairs = 0;  // nobody else subscribed at publication
+    std::uint64_t pairs = 0;                 // judged (deadline by the end)
+    std::uint64_t pending_pairs = 0;         // deadline after the end: excluded
+    std::uint64_t on_time = 0;
+    std::uint64_t delivered = 0;  // by the end, on time or late
+    // Late (or missing) pairs by circumstance, for diagnosis (a pair may be in several):
+    std::uint64_t late_pairs_online = 0;           // subscriber online at publication
+    std::uint64_t late_pairs_new_subscriber = 0;   // subscribed less than on_time before it
+    std::uint64_t late_pairs_publish_delayed = 0;  // late or missing, event accepted > on_time
+                                                   // after publication or never (publisher side)
+    double delivered_on_time = 1.0;                // on_time / pairs (1 when no pair)
+    double delivered_eventually = 1.0;             // delivered / pairs
+    // Publish -> first delivery, for delivered pairs whose subscriber was online at publication.
+    std::uint64_t latency_samples = 0;
+    double latency_p50_ms = 0, latency_p99_ms = 0, latency_max_ms = 0;
+    // Copies a subscriber received beyond the first (copy_received, or delivered() repeated).
+    std::uint64_t duplicates = 0;
+    double duplicates_per_delivery = 0;  // duplicates / delivered
+    // Events with at least one pair due that no client had by the end; `excused` are those
+    // whose publisher never got an acceptance and never came back online (not counted as lost).
+    std::uint64_t lost_events = 0;
+    std::uint64_t lost_events_excused = 0;
+    // The first lost events (at most 20), for diagnosis: what happened to them is the node
+    // side's question.
+    struct LostEvent {
+        std::string topic;
+        MetricsClient publisher = 0;
+        double published_s = 0;
+        double accepted_s = -1;  // -1: never
+        std::uint64_t pairs_due = 0;
+    };
+    std::vector<LostEvent> lost_samples;
+    std::uint64_t unknown_deliveries = 0;  // deliveries of ids never published (whole run)
+    // Churn recovery (failure given): seconds from the failure until the windowed rate is at or
+    // above recovery_level for the rest of the measured period. Null when no failure or never.
+    std::optional<double> recovery_s;
+    bool recovered = false;
+    double worst_window_rate = 1.0;  // lowest rate of a measured window with pairs due
+    std::vector<WindowRow> series;   // from the origin to the end, every window
+};
+
+class DeliveryRecorder {
+  public:
+    explicit DeliveryRecorder(DeliveryConfig config);
+
+    // A client's online periods. Repeats of the current state are ignored; an offline period of
+    // zero length (a reconnection at the same instant) is merged away.
+    void client_online(MetricsClient c, TimePoint at);
+    void client_offline(MetricsClient c, TimePoint at);
+    void subscribed(MetricsClient c, const std::string& topic, TimePoint at);
+    void unsubscribed(MetricsClient c, const std::string& topic, TimePoint at);
+
+    // A publication, when the publisher's core took it (the time latency is measured from).
+    // A repeated id is ignored (returns false).
+    bool published(const MetricsEventId& id, const std::string& topic, MetricsClient publisher,
+                   TimePoint at);
+    void accepted(const MetricsEventId& id, TimePoint at);
+    // The subscriber's app got the event (the client core's event handler).
+    void delivered(MetricsClient c, const MetricsEventId& id, TimePoint at);
+    // One copy of the event arrived at the client (pushed or polled), duplicate or not; copies
+    // beyond the first per client are the duplicates. Copies to the publisher are not counted.
+    void copy_received(MetricsClient c, const MetricsEventId& id);
+    void gauge(TimePoint at, const Gauges& g);
+
+    // Judges every pair as of `end` (deliveries after it are ignored). `failure`: the time of
+    // the failure whose recovery is measured.
+    DeliveryReport report(TimePoint end, std::optional<TimePoint> failure = std::nullopt);
+
+    std::size_t events() const { return events_.size(); }
+    const DeliveryConfig& config() const { return config_; }
+
+  private:
+    static constexpr std::uint32_t never = 0xFFFFFFFFu;
+    struct EventRec {
+        std::uint32_t topic = 0;
+        MetricsClient publisher = 0;
+        std::uint32_t published_ms = 0;
+        std::uint32_t accepted_ms = never;
+        std::uint32_t copies = 0;
+    };
+    struct Subscription {
+        MetricsClient client = 0;
+        std::uint32_t from_ms = 0, to_ms = never;
+    };
+    struct Delivery {
+        std::uint32_t event = 0, at_ms = 0;
+        friend bool operator<(const Delivery& a, const Delivery& b) {
+            return a.event != b.event ? a.event < b.event : a.at_ms < b.at_ms;
+        }
+    };
+    struct IdHash {
+        std::size_t operator()(const MetricsEventId& id) const;
+    };
+
+    std::uint32_t ms(TimePoint t) const;
+    std::uint32_t topic_index(const std::string& topic);
+    std::optional<std::uint32_t> event_index(const MetricsEventId& id) const;
+    void grow(MetricsClient c);
+    bool online_at(MetricsClient c, std::uint32_t t) const;
+    std::optional<std::uint32_t> deadline(MetricsClient c, std::uint32_t pub) const;
+    bool returned_after(MetricsClient c, std::uint32_t t, std::uint32_t end) const;
+
+    DeliveryConfig config_;
+    std::map<std::string, std::uint32_t> topic_ids_;
+    std::vector<const std::string*> topic_names_;  // by index, into topic_ids_'s keys
+    std::vector<std::vector<Subscription>> subs_of_topic_;
+    std::vector<EventRec> events_;
+    std::unordered_map<MetricsEventId, std::uint32_t, IdHash> event_ids_;  // lookups only
+    // Per client: times (ms) of alternating transitions, online first (even index = online).
+    std::vector<std::vector<std::uint32_t>> transitions_;
+    std::vector<std::vector<Delivery>> deliveries_;
+    std::vector<std::pair<std::uint32_t, Gauges>> gauges_;
+    std::uint64_t unknown_deliveries_ = 0;
+};
+
+// Seconds from `failure_s` until every measured window that ends after it has a rate at or above
+// `level` (windows without pairs due do not count): the end of the last window below it, minus
+// the failure time; 0 when none is below. Null when the last measured window with pairs due is
+// below `level` (never recovered for the rest of the run).
+std::optional<double> recovery_seconds(const std::vector<WindowRow>& series, double window_s,
+                                       double failure_s, double level);
+
+// The time series as CSV (docs/metrics.md): a '#' header line, then one row per window.
+void write_timeseries_csv(std::ostream& out, const DeliveryReport& report);
+
+}  // namespace elmo::sim
