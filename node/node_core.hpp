@@ -255,6 +255,10 @@ private:
     // Discovery walks due, per held topic; last intro per topic (bounded by known_topics_max).
     std::set<std::tuple<TimePoint, std::string, int>> discovery_due_;  // (due, topic, round)
     std::map<std::string, TimePoint> intro_sent_;
+    // Nodes that recently failed to answer, until when (bounded by known_topics_max).
+    std::map<NodeId, TimePoint> suspects_;
+    void suspect(const NodeId& node, TimePoint now);
+    bool suspected(const NodeId& node, TimePoint now) const;
 };
 
 }  // namespace elmo

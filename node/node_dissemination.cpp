@@ -146,9 +146,12 @@ void NodeCore::run_discovery(TimePoint now) {
         auto [when, topic, round] = *discovery_due_.begin();
         discovery_due_.erase(discovery_due_.begin());
         if (!mailbox_.holds(topic)) continue;  // evaporated: its entry ends here
-        const Duration next = round == 0 ? Duration(config_.params.discovery_second -
-                                                    config_.params.discovery_first)
-                                         : Duration(config_.params.discovery_period);
+        // Gaps double from discovery_second - discovery_first up to discovery_period: the
+        // hints of mailboxes elected at the same moment reach level 0 within seconds but
+        // level 1 and 2 only at their neighbours' next refresh (up to hint_refresh later).
+        Duration gap = config_.params.discovery_second - config_.params.discovery_first;
+        for (int i = 0; i < round && gap < Duration(config_.params.discovery_period); ++i) gap *= 2;
+        const Duration next = std::min(gap, Duration(config_.params.discovery_period));
         discovery_due_.insert({now + next, topic, round + 1});
         if (lookups_.contains(topic)) continue;  // a client's lookup is walking already
         Lookup& l = lookups_[topic];

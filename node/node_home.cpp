@@ -134,6 +134,7 @@ void NodeCore::try_next_candidate(TimePoint now, std::uint64_t sub_id) {
         wire::NodeAddr target = sub.candidates.front();
         sub.candidates.erase(sub.candidates.begin());
         if (!sub.tried.insert(target.id).second) continue;
+        if (target.id != config_.id && suspected(target.id, now)) continue;
         if (sub.event) {
             send_store(now, sub_id, target);
             return;
@@ -206,6 +207,7 @@ void NodeCore::on_request_timeout(TimePoint now, std::uint64_t request_id) {
     if (rq == requests_.end()) return;  // answered in time
     Request req = rq->second;
     requests_.erase(rq);
+    suspect(req.target.id, now);
     if (req.kind == RequestKind::adopt) {
         on_adopt_timeout(now, req, request_id);
         return;
@@ -295,9 +297,23 @@ void NodeCore::ping_round(TimePoint now) {
     }
     for (const auto& id : dead) {
         ++stats_.mailboxes_lost;
-        known_.forget_node(id);
+        suspect(id, now);
         mailbox_gone(now, id, nullptr, {});
     }
+}
+
+void NodeCore::suspect(const NodeId& node, TimePoint now) {
+    if (node == config_.id) return;
+    known_.forget_node(node);  // dead for every topic, not only the one asked about
+    if (suspects_.size() >= config_.params.known_topics_max)
+        std::erase_if(suspects_, [&](const auto& kv) { return kv.second <= now; });
+    if (suspects_.size() >= config_.params.known_topics_max) return;  // full of fresh ones
+    suspects_[node] = now + config_.params.suspect_period;
+}
+
+bool NodeCore::suspected(const NodeId& node, TimePoint now) const {
+    auto it = suspects_.find(node);
+    return it != suspects_.end() && it->second > now;
 }
 
 void NodeCore::on_pong(const Endpoint& from, const wire::Pong& p) {

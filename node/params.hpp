@@ -42,8 +42,14 @@ struct NodeParams {
     std::size_t known_topics_max = 4096;      // bounded cache; least recently learned dropped
 
     // --- liveness of the mailboxes a home node's clients are registered with ---
-    std::chrono::seconds mailbox_ping_period{20};
-    int mailbox_ping_misses = 3;              // consecutive unanswered pings: the mailbox is lost
+    // A dead mailbox is found in 15-30 s (two missed pings): its clients re-register and
+    // catch up by poll well within the 60 s on-time window of issue 8.
+    std::chrono::seconds mailbox_ping_period{15};
+    int mailbox_ping_misses = 2;              // consecutive unanswered pings: the mailbox is lost
+    // A node that let a request time out (or missed its pings) is skipped as a candidate for
+    // this long: when every mailbox a client knows is dead, retrying each of them (3 s apiece)
+    // would use up the subscription's deadline before the lookup that finds a live one.
+    std::chrono::seconds suspect_period{60};
     std::chrono::seconds request_timeout{3};  // adopt/register requests
     // A subscription the home cannot complete in this time is answered `failed` (the client
     // retries with backoff). Below the client's own request timeout (15 s).
@@ -56,7 +62,7 @@ struct NodeParams {
     // once; the first catches those already advertised), once more when the hints of the
     // others have spread (hint_min_interval plus a refresh), then every discovery_period [600 s].
     std::chrono::seconds discovery_first{2};
-    std::chrono::seconds discovery_second{60};
+    std::chrono::seconds discovery_second{30};  // then gaps double up to discovery_period
     std::chrono::seconds discovery_period{600};
     // A home node that knows mailboxes of a topic its mailbox did not name tells that mailbox
     // (MailboxIntro), at most once per topic per this interval.

@@ -297,6 +297,8 @@ std::vector<Spec> make_specs() {
                                ELMOD_FIELD(node.mailbox_ping_period), 1, day));
     s.push_back(integer("node.mailbox_ping_misses", "unanswered pings before a mailbox is lost",
                         ELMOD_FIELD(node.mailbox_ping_misses), 1, 1000));
+    s.push_back(seconds_option("node.suspect_period", "a node that failed to answer is skipped this long",
+                               ELMOD_FIELD(node.suspect_period), 0, day));
     s.push_back(seconds_option("node.request_timeout", "adopt and register requests time out after this",
                                ELMOD_FIELD(node.request_timeout), 1, 3600));
     s.push_back(seconds_option("node.subscribe_deadline", "a subscription not done by then fails",

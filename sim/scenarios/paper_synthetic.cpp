@@ -381,6 +381,37 @@ Summary run_paper_synthetic(const ScenarioOptions& o) {
     std::size_t mailboxes = 0;
     for (HostId h : sim.live()) mailboxes += mailbox_topics(sim, h) > 0;
     s.set("mailboxes_at_end", static_cast<unsigned long>(mailboxes));
+    {
+        // Diagnostics of the mailbox tree: topics whose live mailboxes form more than one
+        // linked component (events stored in one do not reach the others but by clients),
+        // and the mean number of mailboxes per topic.
+        std::map<std::string, std::vector<NodeId>> holders;
+        std::map<NodeId, const NodeCore*> cores;
+        for (HostId h : sim.live())
+            if (NodeCore* c = elmo_core(sim, h)) {
+                cores[c->id()] = c;
+                for (const auto& t : c->mailbox().topics()) holders[t].push_back(c->id());
+            }
+        std::size_t split = 0, total = 0;
+        for (const auto& [topic, ids] : holders) {
+            total += ids.size();
+            std::set<NodeId> seen{ids.front()};
+            std::vector<NodeId> stack{ids.front()};
+            while (!stack.empty()) {
+                NodeId cur = stack.back();
+                stack.pop_back();
+                for (const auto& l : cores[cur]->mailbox().links(topic))
+                    if (cores.contains(l.id) && cores[l.id]->mailbox().holds(topic) &&
+                        seen.insert(l.id).second)
+                        stack.push_back(l.id);
+            }
+            split += seen.size() < ids.size();
+        }
+        s.set("topics_with_mailboxes", static_cast<unsigned long>(holders.size()));
+        s.set("topics_split", static_cast<unsigned long>(split));
+        s.set("mailboxes_per_topic_mean",
+              holders.empty() ? 0.0 : static_cast<double>(total) / static_cast<double>(holders.size()));
+    }
     write_csvs(o, rep, node_rows);
     scenario_util::add_run_stats(s, sim, wall0);
     return s;
