@@ -284,6 +284,8 @@ DeliveryReport DeliveryRecorder::report(TimePoint end, std::optional<TimePoint> 
     std::sort(latencies.begin(), latencies.end());
     r.latency_samples = latencies.size();
     r.latency_p50_ms = rank(latencies, 50);
+    r.latency_p90_ms = rank(latencies, 90);
+    r.latency_p95_ms = rank(latencies, 95);
     r.latency_p99_ms = rank(latencies, 99);
     r.latency_max_ms = latencies.empty() ? 0 : latencies.back();
     r.duplicates_per_delivery =

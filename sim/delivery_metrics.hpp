@@ -77,7 +77,8 @@ struct DeliveryReport {
     double delivered_eventually = 1.0;             // delivered / pairs
     // Publish -> first delivery, for delivered pairs whose subscriber was online at publication.
     std::uint64_t latency_samples = 0;
-    double latency_p50_ms = 0, latency_p99_ms = 0, latency_max_ms = 0;
+    double latency_p50_ms = 0, latency_p90_ms = 0, latency_p95_ms = 0, latency_p99_ms = 0,
+           latency_max_ms = 0;
     // Copies a subscriber received beyond the first (copy_received, or delivered() repeated).
     std::uint64_t duplicates = 0;
     double duplicates_per_delivery = 0;  // duplicates / delivered

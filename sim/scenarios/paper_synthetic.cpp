@@ -321,6 +321,8 @@ Summary run_paper_synthetic(const ScenarioOptions& o) {
     s.set("delivered_on_time", rep.delivered_on_time);
     s.set("delivered_eventually", rep.delivered_eventually);
     s.set("latency_p50_ms", rep.latency_p50_ms);
+    s.set("latency_p90_ms", rep.latency_p90_ms);
+    s.set("latency_p95_ms", rep.latency_p95_ms);
     s.set("latency_p99_ms", rep.latency_p99_ms);
     s.set("latency_max_ms", rep.latency_max_ms);
     s.set("latency_samples", static_cast<unsigned long>(rep.latency_samples));
@@ -407,6 +409,34 @@ Summary run_paper_synthetic(const ScenarioOptions& o) {
             }
             split += seen.size() < ids.size();
         }
+        NodeStats t{};
+        gossip::GossipCounters g{};
+        for (HostId h = 0; h < sim.hosts(); ++h)
+            if (NodeCore* c = elmo_core(sim, h)) {
+                const auto& x = c->stats();
+                t.store_timeouts += x.store_timeouts;
+                t.registration_timeouts += x.registration_timeouts;
+                t.publications_failed += x.publications_failed;
+                t.poll_timeouts += x.poll_timeouts;
+                t.lookups_started += x.lookups_started;
+                t.pushes_no_session += x.pushes_no_session;
+                t.intros_sent += x.intros_sent;
+                t.links_made += x.links_made;
+                g.grafts_sent += c->gossip().counters().grafts_sent;
+                g.repairs_sent += c->gossip().counters().repairs_sent;
+                g.missing_resolved += c->gossip().counters().missing_resolved;
+                g.pushes_sent += c->gossip().counters().pushes_sent;
+            }
+        s.set("node_store_timeouts", static_cast<unsigned long>(t.store_timeouts));
+        s.set("node_registration_timeouts", static_cast<unsigned long>(t.registration_timeouts));
+        s.set("node_publications_failed", static_cast<unsigned long>(t.publications_failed));
+        s.set("node_poll_timeouts", static_cast<unsigned long>(t.poll_timeouts));
+        s.set("node_lookups", static_cast<unsigned long>(t.lookups_started));
+        s.set("node_pushes_no_session", static_cast<unsigned long>(t.pushes_no_session));
+        s.set("node_links_made", static_cast<unsigned long>(t.links_made));
+        s.set("gossip_pushes", static_cast<unsigned long>(g.pushes_sent));
+        s.set("gossip_grafts", static_cast<unsigned long>(g.grafts_sent));
+        s.set("gossip_repairs", static_cast<unsigned long>(g.repairs_sent));
         s.set("topics_with_mailboxes", static_cast<unsigned long>(holders.size()));
         s.set("topics_split", static_cast<unsigned long>(split));
         s.set("mailboxes_per_topic_mean",
