@@ -209,6 +209,8 @@ private:
     // Home side.
     void on_publish(TimePoint now, ClientHandle c, const wire::Publish& p);
     void on_poll(TimePoint now, ClientHandle c, const wire::Poll& p);
+    std::optional<Request> take_reply(TimePoint now, std::uint64_t request_id, RequestKind kind,
+                                      const std::vector<wire::NodeAddr>& others);
     void on_store_reply(TimePoint now, std::uint64_t request_id, const wire::StoreReply& r);
     void on_poll_reply(TimePoint now, std::uint64_t request_id, const wire::PollReply& r);
     void on_poll_timeout(const Request& req);

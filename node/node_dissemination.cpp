@@ -228,16 +228,27 @@ void NodeCore::send_store(TimePoint now, std::uint64_t sub_id, const wire::NodeA
     send(target.endpoint.to_endpoint(), wire::StoreRequest{rid, *pub.event, pub.hand_in});
 }
 
-void NodeCore::on_store_reply(TimePoint now, std::uint64_t request_id, const wire::StoreReply& r) {
+// The request a reply answers (gone from the table), its topic's other mailboxes learned; none
+// if the reply is stray or of another kind (counted).
+std::optional<NodeCore::Request> NodeCore::take_reply(TimePoint now, std::uint64_t request_id,
+                                                      RequestKind kind,
+                                                      const std::vector<wire::NodeAddr>& others) {
     auto rq = requests_.find(request_id);
-    if (rq == requests_.end() || rq->second.kind != RequestKind::store) {
+    if (rq == requests_.end() || rq->second.kind != kind) {
         ++stats_.unexpected_messages;
-        return;
+        return std::nullopt;
     }
-    Request req = rq->second;
+    Request req = std::move(rq->second);
     requests_.erase(rq);
-    for (const auto& o : r.other_mailboxes)
+    for (const auto& o : others)
         if (o.id != config_.id) known_.learn(req.topic, o, now);
+    return req;
+}
+
+void NodeCore::on_store_reply(TimePoint now, std::uint64_t request_id, const wire::StoreReply& r) {
+    auto taken = take_reply(now, request_id, RequestKind::store, r.other_mailboxes);
+    if (!taken) return;
+    const Request req = std::move(*taken);
     if (wire::accepted(r.status)) {
         known_.learn(req.topic, req.target, now);
         maybe_intro(now, req.topic, req.target, r.other_mailboxes);
@@ -292,15 +303,9 @@ void NodeCore::on_poll(TimePoint now, ClientHandle c, const wire::Poll& p) {
 }
 
 void NodeCore::on_poll_reply(TimePoint now, std::uint64_t request_id, const wire::PollReply& r) {
-    auto rq = requests_.find(request_id);
-    if (rq == requests_.end() || rq->second.kind != RequestKind::poll) {
-        ++stats_.unexpected_messages;
-        return;
-    }
-    Request req = rq->second;
-    requests_.erase(rq);
-    for (const auto& o : r.other_mailboxes)
-        if (o.id != config_.id) known_.learn(req.topic, o, now);
+    auto taken = take_reply(now, request_id, RequestKind::poll, r.other_mailboxes);
+    if (!taken) return;
+    const Request req = std::move(*taken);
     if (r.status == wire::PollStatus::ok) {
         known_.learn(req.topic, req.target, now);
         maybe_intro(now, req.topic, req.target, r.other_mailboxes);
