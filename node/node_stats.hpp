@@ -1,6 +1,7 @@
 #pragma once
 // Counters of one node core, for scenario reports and the daemon's metrics endpoint.
 #include <array>
+#include <cstddef>
 #include <cstdint>
 
 #include "wire/decode_error.hpp"
@@ -78,6 +79,73 @@ struct NodeStats {
     std::uint64_t clients_refused = 0;
     std::uint64_t client_frames_in = 0;
     std::uint64_t client_frames_out = 0;
+    // Sums another node's counters into these (totals over a network for reports). Every field:
+    // the static_assert below fails when a field is added without a line here.
+    NodeStats& operator+=(const NodeStats& o) {
+        datagrams_in += o.datagrams_in;
+        datagrams_out += o.datagrams_out;
+        bytes_in += o.bytes_in;
+        bytes_out += o.bytes_out;
+        hint_bytes_out += o.hint_bytes_out;
+        hints_sent += o.hints_sent;
+        unexpected_messages += o.unexpected_messages;
+        hints_from_strangers += o.hints_from_strangers;
+        lookups_started += o.lookups_started;
+        lookups_found_existing += o.lookups_found_existing;
+        lookups_recruited += o.lookups_recruited;
+        lookups_self_elected += o.lookups_self_elected;
+        lookups_failed += o.lookups_failed;
+        walks_started += o.walks_started;
+        walks_returned += o.walks_returned;
+        walks_with_hit += o.walks_with_hit;
+        walk_hops_to_first_hit += o.walk_hops_to_first_hit;
+        walk_steps_forwarded += o.walk_steps_forwarded;
+        subscribe_requests += o.subscribe_requests;
+        registrations_ok += o.registrations_ok;
+        registrations_refused += o.registrations_refused;
+        registration_timeouts += o.registration_timeouts;
+        subscriptions_failed += o.subscriptions_failed;
+        subscribe_refused_busy += o.subscribe_refused_busy;
+        lookups_refused_busy += o.lookups_refused_busy;
+        subscribe_deadline_missed += o.subscribe_deadline_missed;
+        adopt_timeouts += o.adopt_timeouts;
+        mailboxes_lost += o.mailboxes_lost;
+        mailbox_lost_notices += o.mailbox_lost_notices;
+        events_handed_off += o.events_handed_off;
+        events_received += o.events_received;
+        events_not_stored += o.events_not_stored;
+        publish_requests += o.publish_requests;
+        publications_accepted += o.publications_accepted;
+        publications_failed += o.publications_failed;
+        hand_ins += o.hand_ins;
+        store_refused += o.store_refused;
+        store_timeouts += o.store_timeouts;
+        polls_relayed += o.polls_relayed;
+        poll_timeouts += o.poll_timeouts;
+        pushes_relayed += o.pushes_relayed;
+        pushes_no_session += o.pushes_no_session;
+        intros_sent += o.intros_sent;
+        events_stored += o.events_stored;
+        events_from_gossip += o.events_from_gossip;
+        push_messages += o.push_messages;
+        polls_served += o.polls_served;
+        poll_events_sent += o.poll_events_sent;
+        poll_replies_truncated += o.poll_replies_truncated;
+        discovery_walks += o.discovery_walks;
+        links_made += o.links_made;
+        clients_connected += o.clients_connected;
+        clients_refused += o.clients_refused;
+        client_frames_in += o.client_frames_in;
+        client_frames_out += o.client_frames_out;
+        for (std::size_t i = 0; i < decode_errors.size(); ++i)
+            decode_errors[i] += o.decode_errors[i];
+        for (std::size_t i = 0; i < walk_first_hit_hop_histogram.size(); ++i)
+            walk_first_hit_hop_histogram[i] += o.walk_first_hit_hop_histogram[i];
+        return *this;
+    }
 };
+
+static_assert(sizeof(NodeStats) == sizeof(std::uint64_t) * (55 + wire::decode_error_code_count + 33),
+              "NodeStats gained a field: add it to operator+=");
 
 }  // namespace elmo

@@ -69,26 +69,7 @@ bool believed_live(Simulation& sim, Clients& clients, const Sub& s) {
 NodeStats sum_stats(Simulation& sim) {
     NodeStats total;
     for (HostId h : sim.live_sorted())
-        if (NodeCore* c = elmo_core(sim, h)) {
-            const NodeStats& s = c->stats();
-            total.lookups_started += s.lookups_started;
-            total.lookups_found_existing += s.lookups_found_existing;
-            total.lookups_recruited += s.lookups_recruited;
-            total.lookups_self_elected += s.lookups_self_elected;
-            total.lookups_failed += s.lookups_failed;
-            total.walks_started += s.walks_started;
-            total.walks_returned += s.walks_returned;
-            total.walks_with_hit += s.walks_with_hit;
-            total.walk_hops_to_first_hit += s.walk_hops_to_first_hit;
-            for (std::size_t i = 0; i < s.walk_first_hit_hop_histogram.size(); ++i)
-                total.walk_first_hit_hop_histogram[i] += s.walk_first_hit_hop_histogram[i];
-            total.hint_bytes_out += s.hint_bytes_out;
-            total.hints_sent += s.hints_sent;
-            total.datagrams_out += s.datagrams_out;
-            total.bytes_out += s.bytes_out;
-            total.registrations_refused += s.registrations_refused;
-            total.subscriptions_failed += s.subscriptions_failed;
-        }
+        if (NodeCore* c = elmo_core(sim, h)) total += c->stats();
     return total;
 }
 

@@ -413,15 +413,7 @@ Summary run_paper_synthetic(const ScenarioOptions& o) {
         gossip::GossipCounters g{};
         for (HostId h = 0; h < sim.hosts(); ++h)
             if (NodeCore* c = elmo_core(sim, h)) {
-                const auto& x = c->stats();
-                t.store_timeouts += x.store_timeouts;
-                t.registration_timeouts += x.registration_timeouts;
-                t.publications_failed += x.publications_failed;
-                t.poll_timeouts += x.poll_timeouts;
-                t.lookups_started += x.lookups_started;
-                t.pushes_no_session += x.pushes_no_session;
-                t.intros_sent += x.intros_sent;
-                t.links_made += x.links_made;
+                t += c->stats();
                 g.grafts_sent += c->gossip().counters().grafts_sent;
                 g.repairs_sent += c->gossip().counters().repairs_sent;
                 g.missing_resolved += c->gossip().counters().missing_resolved;

@@ -136,10 +136,8 @@ TEST(NodeDissemination, PublicationGoesOnPastADeadMailbox) {
     EXPECT_EQ(c.core(1).stats().store_timeouts, 1u);
 }
 
-TEST(NodeDissemination, MailboxesElectedApartLinkAndForwardEvents) {
-    // Two homes elect themselves for "t" at the same moment (neither knows the other yet). The
-    // discovery walks link them; an event published at one reaches the other's subscriber.
-    CoreCluster c(2);
+// Two homes elect themselves for "t" at the same moment (neither knows the other yet).
+void elect_apart(CoreCluster& c) {
     c.link(0, 1);
     c.start();
     c.connect_client(0, 1, cid(1));
@@ -147,9 +145,15 @@ TEST(NodeDissemination, MailboxesElectedApartLinkAndForwardEvents) {
     c.client_frame(0, 1, wire::Subscribe{1, "t", {}});
     c.client_frame(1, 2, wire::Subscribe{1, "t", {}});
     c.run_for(10s);
+}
+
+TEST(NodeDissemination, MailboxesElectedApartLinkAndForwardEvents) {
+    // The discovery walks link the two; an event published at one reaches the other's subscriber.
+    CoreCluster c(2);
+    elect_apart(c);
     ASSERT_TRUE(c.core(0).mailbox().holds("t"));
     ASSERT_TRUE(c.core(1).mailbox().holds("t"));
-    c.run_for(70s);  // the second discovery round
+    c.run_for(70s);  // the later discovery rounds
     ASSERT_EQ(c.core(0).mailbox().links("t").size(), 1u);
     ASSERT_EQ(c.core(1).mailbox().links("t").size(), 1u);
     const wire::Event e = event("t", 1, 1);
@@ -161,13 +165,7 @@ TEST(NodeDissemination, MailboxesElectedApartLinkAndForwardEvents) {
 
 TEST(NodeDissemination, AnIntroLinksMailboxesTheHomeKnows) {
     CoreCluster c(2);
-    c.link(0, 1);
-    c.start();
-    c.connect_client(0, 1, cid(1));
-    c.connect_client(1, 2, cid(2));
-    c.client_frame(0, 1, wire::Subscribe{1, "t", {}});
-    c.client_frame(1, 2, wire::Subscribe{1, "t", {}});
-    c.run_for(10s);
+    elect_apart(c);
     c.node(0).clients.frames.clear();
     wire::MailboxIntro intro{"t", {c.core(1).self_addr()}};
     c.node(0).wake = c.core(0).on_datagram(c.now(), c.core(1).endpoint(), wire::encode(intro));
