@@ -173,6 +173,8 @@ private:
     // ---- node_home.cpp: client sessions, registrations, liveness ----
     void on_subscribe(TimePoint now, ClientHandle c, const wire::Subscribe& s);
     void on_unsubscribe(TimePoint now, ClientHandle c, const wire::Unsubscribe& u);
+    std::vector<wire::NodeAddr> initial_candidates(TimePoint now, const std::string& topic,
+                                                   const std::vector<wire::NodeAddr>& preferred);
     void try_next_candidate(TimePoint now, std::uint64_t sub_id);
     void on_register_reply(TimePoint now, std::uint64_t request_id, const wire::RegisterReply& r);
     void on_request_timeout(TimePoint now, std::uint64_t request_id);

@@ -201,13 +201,7 @@ void NodeCore::on_publish(TimePoint now, ClientHandle c, const wire::Publish& p)
         ++stats_.hand_ins;
         pub.candidates.push_back(p.preferred.front());
     } else {
-        pub.candidates.assign(p.preferred.begin(),
-                              p.preferred.begin() + static_cast<long>(std::min(
-                                                        p.preferred.size(), config_.params.max_preferred)));
-        if (mailbox_.holds(pub.topic)) pub.candidates.push_back(self_addr());
-        auto known = known_.get(pub.topic, now);
-        std::shuffle(known.begin(), known.end(), rng_);
-        for (const auto& m : known) pub.candidates.push_back(m);
+        pub.candidates = initial_candidates(now, pub.topic, p.preferred);
     }
     try_next_candidate(now, sub_id);
 }

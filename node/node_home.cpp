@@ -106,14 +106,23 @@ void NodeCore::on_subscribe(TimePoint now, ClientHandle c, const wire::Subscribe
     schedule(now + config_.params.subscribe_deadline, TimerKind::sub_deadline, sub_id);
     // The client's own mailboxes first (a renewal), at most a few: each dead one costs a
     // request timeout. Then what this node knows.
-    sub.candidates.assign(s.preferred.begin(),
-                          s.preferred.begin() +
-                              static_cast<long>(std::min(s.preferred.size(), config_.params.max_preferred)));
-    if (mailbox_.holds(s.topic)) sub.candidates.push_back(self_addr());
-    auto known = known_.get(s.topic, now);
-    std::shuffle(known.begin(), known.end(), rng_);  // spread load over the topic's mailboxes
-    for (const auto& m : known) sub.candidates.push_back(m);
+    sub.candidates = initial_candidates(now, s.topic, s.preferred);
     try_next_candidate(now, sub_id);
+}
+
+// Where a subscription or publication tries first: the client's own mailboxes, at most a few
+// (each dead one costs a request timeout); this node if it holds the topic; then the mailboxes
+// this node knows, shuffled to spread load over the topic's mailboxes.
+std::vector<wire::NodeAddr> NodeCore::initial_candidates(TimePoint now, const std::string& topic,
+                                                         const std::vector<wire::NodeAddr>& preferred) {
+    std::vector<wire::NodeAddr> out(
+        preferred.begin(),
+        preferred.begin() + static_cast<long>(std::min(preferred.size(), config_.params.max_preferred)));
+    if (mailbox_.holds(topic)) out.push_back(self_addr());
+    auto known = known_.get(topic, now);
+    std::shuffle(known.begin(), known.end(), rng_);
+    out.insert(out.end(), known.begin(), known.end());
+    return out;
 }
 
 void NodeCore::on_unsubscribe(TimePoint now, ClientHandle c, const wire::Unsubscribe& u) {
