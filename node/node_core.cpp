@@ -237,7 +237,27 @@ void NodeCore::topics_changed(TimePoint now) {
 void NodeCore::mailbox_housekeeping(TimePoint now) {
     if (mailbox_.next_wakeup() > now) return;
     mailbox_.expire(now);
-    auto gone = mailbox_.evaporate_idle(now);
+    topics_gone(now, mailbox_.evaporate_idle(now));
+}
+
+TimePoint NodeCore::topics_restored(TimePoint now) {
+    for (const auto& topic : mailbox_.topics()) {
+        for (const auto& l : mailbox_.links(topic))
+            known_.learn(topic, wire::NodeAddr::from(l.id, l.endpoint), now);
+        topic_adopted(now, topic);
+    }
+    return next_wakeup();
+}
+
+TimePoint NodeCore::shut_down(TimePoint now) {
+    std::vector<mailbox::Evaporation> gone;
+    for (const auto& topic : mailbox_.topics())
+        if (auto e = mailbox_.evaporate(topic, now)) gone.push_back(std::move(*e));
+    topics_gone(now, gone);
+    return next_wakeup();
+}
+
+void NodeCore::topics_gone(TimePoint now, const std::vector<mailbox::Evaporation>& gone) {
     for (const auto& e : gone) {
         // GossipLeave unlinks the topic's peers at once (TopicEvaporated tells their homes).
         gossip_.remove_topic(now, e.topic, true);

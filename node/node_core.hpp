@@ -49,6 +49,15 @@ public:
     TimePoint on_client_frame(TimePoint now, ClientHandle client, ByteView frame);
     TimePoint on_client_disconnected(TimePoint now, ClientHandle client);
 
+    // Daemon life cycle. At a restart the daemon fills mailbox_for_restore() from its journal
+    // before on_start, then calls topics_restored so that gossip, links and discovery resume for
+    // the restored topics. shut_down evaporates every held topic now (notices to registered
+    // clients' homes and linked mailboxes, the history handed to a successor), for a graceful
+    // exit; the driver keeps delivering datagrams briefly so the hand-off can leave.
+    mailbox::Mailbox& mailbox_for_restore() { return mailbox_; }
+    TimePoint topics_restored(TimePoint now);
+    TimePoint shut_down(TimePoint now);
+
     // Inspection.
     const NodeId& id() const { return config_.id; }
     const Endpoint& endpoint() const { return config_.endpoint; }
@@ -148,6 +157,7 @@ private:
     void topics_changed(TimePoint now);
     void handle(TimePoint now, const Endpoint& from, const wire::Message& m);
     void mailbox_housekeeping(TimePoint now);
+    void topics_gone(TimePoint now, const std::vector<mailbox::Evaporation>& gone);
     bool room_for_topics(TimePoint now) const;
     // Recruiting: a mailbox with room for topics and under its recruiting load, so that new
     // topics go to less loaded mailboxes (load sharing).
