@@ -44,6 +44,37 @@ TimePoint ClientCore::start(TimePoint now) {
     now = advance(now);
     if (started_ || !valid_client_id(client_id_)) return next_wakeup();
     started_ = true;
+    if (network_) try_connect(now);
+    else link_ = Link::offline;
+    return next_wakeup();
+}
+
+TimePoint ClientCore::network_changed(TimePoint now, bool available) {
+    now = advance(now);
+    network_ = available;
+    if (!started_) return next_wakeup();
+    if (!available) {
+        if (link_ == Link::connected) {
+            // Not the node's fault: its record is left alone and the backoff starts over.
+            connection_lost(now, /*tell_transport=*/true, /*node_fault=*/false,
+                            /*network_event=*/true);
+        } else if (link_ == Link::connecting) {
+            transport_.disconnect();
+        }
+        link_ = Link::offline;
+        target_.reset();
+        reconnect_attempt_ = 0;
+        return next_wakeup();
+    }
+    if (link_ == Link::connected) {
+        // The socket is presumed dead; the same home is the first choice again.
+        connection_lost(now, /*tell_transport=*/true, /*node_fault=*/false,
+                        /*network_event=*/true);
+        avoid_.reset();
+    } else if (link_ == Link::connecting) {
+        transport_.disconnect();
+    }
+    reconnect_attempt_ = 0;
     try_connect(now);
     return next_wakeup();
 }
@@ -117,7 +148,8 @@ TimePoint ClientCore::on_disconnected(TimePoint now) {
     return next_wakeup();
 }
 
-void ClientCore::connection_lost(TimePoint now, bool tell_transport, bool node_fault) {
+void ClientCore::connection_lost(TimePoint now, bool tell_transport, bool node_fault,
+                                 bool network_event) {
     if (tell_transport) transport_.disconnect();
     ++stats_.disconnects;
     Endpoint lost = *target_;
@@ -125,8 +157,12 @@ void ClientCore::connection_lost(TimePoint now, bool tell_transport, bool node_f
     // record. A short one counts against the node, so that flapping backs off.
     bool stable = now - connected_since_ >= params_.stable_connection;
     if (stable) reconnect_attempt_ = 0;
-    if (stable && !node_fault) nodes_.succeeded(lost);
-    else nodes_.failed(lost);
+    if (network_event) {
+    } else if (stable && !node_fault) {
+        nodes_.succeeded(lost);
+    } else {
+        nodes_.failed(lost);
+    }
     // Requests in flight die with the connection; the new home is asked again.
     requests_.clear();
     polls_.clear();
@@ -250,6 +286,7 @@ TimePoint ClientCore::on_timer(TimePoint now) {
             if (link_ == Link::connected) pump(now);
             break;
         case Link::idle:
+        case Link::offline:
             break;
     }
     return next_wakeup();
@@ -279,7 +316,8 @@ TimePoint ClientCore::next_wakeup() const {
     switch (link_) {
         case Link::connecting: return std::min(next, connect_deadline_);
         case Link::waiting: return std::min(next, reconnect_at_);
-        case Link::idle: return next;
+        case Link::idle:
+        case Link::offline: return next;
         case Link::connected: break;
     }
     for (const auto& [id, rq] : requests_) next = std::min(next, rq.deadline);

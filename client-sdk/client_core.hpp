@@ -80,8 +80,15 @@ public:
     TimePoint start(TimePoint now);  // connects to a bootstrap node
     TimePoint on_connected(TimePoint now);
     TimePoint on_connect_failed(TimePoint now);
-    // The connection dropped, or the app says the network changed: reconnect (with backoff).
+    // The connection dropped: reconnect (with backoff).
     TimePoint on_disconnected(TimePoint now);
+    // The phone's network went away (`available` false: no connection attempts until it is back,
+    // and failures while it is gone are not the nodes' fault) or came (back), or changed (true
+    // again): the socket is presumed dead, the backoff starts over and the client connects at
+    // once, so that a phone coming back online is served within a round trip, not after a
+    // backoff grown while it was offline.
+    TimePoint network_changed(TimePoint now, bool available);
+    bool network_available() const { return network_; }
     TimePoint on_frame(TimePoint now, ByteView frame);  // one message from the home node
     TimePoint on_timer(TimePoint now);
     // Subscribing to a topic already subscribed does nothing. An invalid topic (empty, over 256
@@ -127,7 +134,8 @@ public:
     std::uint64_t next_seq() const { return next_seq_; }
 
 private:
-    enum class Link : std::uint8_t { idle, connecting, connected, waiting };
+    // offline: the network is gone (network_changed(false)); nothing is attempted.
+    enum class Link : std::uint8_t { idle, connecting, connected, waiting, offline };
     struct Request {
         std::string topic;
         TimePoint deadline;
@@ -152,7 +160,9 @@ private:
     void schedule_reconnect(TimePoint now, std::optional<Endpoint> avoid);
     // An established connection is over; `node_fault`: the node misbehaved or stopped answering
     // (it is avoided and its failures counted even if the connection had been stable).
-    void connection_lost(TimePoint now, bool tell_transport, bool node_fault);
+    // `network_event`: the phone's network changed, which says nothing about the node.
+    void connection_lost(TimePoint now, bool tell_transport, bool node_fault,
+                         bool network_event = false);
     void send(TimePoint now, const wire::Message& message);
     void check_keepalive(TimePoint now);
     void dispatch(TimePoint now, const wire::Message& message);
@@ -237,6 +247,7 @@ private:
 
     Link link_ = Link::idle;
     bool started_ = false;
+    bool network_ = true;
     TimePoint last_now_{};
     std::optional<Endpoint> target_;         // being connected to, or connected to
     std::optional<Endpoint> previous_home_;  // the last node a connection was established with

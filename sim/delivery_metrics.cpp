@@ -246,6 +246,13 @@ DeliveryReport DeliveryRecorder::report(TimePoint end, std::optional<TimePoint> 
             r.late_pairs_publish_delayed += publish_delayed;
             r.late_pairs_online += online_at(s.client, ev.published_ms);
             r.late_pairs_new_subscriber += ev.published_ms - s.from_ms < on_time_ms;
+            if (r.late_samples.size() < DeliveryReport::max_late_samples) {
+                auto sec = [](std::uint32_t t) { return static_cast<double>(t) / 1000.0; };
+                r.late_samples.push_back(DeliveryReport::LatePair{
+                    *topic_names_[ev.topic], ev.publisher, s.client, sec(ev.published_ms),
+                    accepted ? sec(ev.accepted_ms) : -1.0, sec(*due), first ? sec(*first) : -1.0,
+                    online_at(s.client, ev.published_ms)});
+            }
         }
         if (!measured) continue;
         ++r.events_published;
@@ -341,6 +348,18 @@ void write_timeseries_csv(std::ostream& out, const DeliveryReport& report) {
         else
             out << "NaN,NaN,NaN";
         out << '\n';
+    }
+}
+
+void write_late_pairs_csv(std::ostream& out, const DeliveryReport& report) {
+    out << "# topic,publisher,subscriber,published_s,accepted_s,due_s,delivered_s,"
+           "online_at_publication\n";
+    char buf[160];
+    for (const auto& l : report.late_samples) {
+        std::snprintf(buf, sizeof buf, ",%u,%u,%.3f,%.3f,%.3f,%.3f,%d\n", l.publisher,
+                      l.subscriber, l.published_s, l.accepted_s, l.due_s, l.delivered_s,
+                      l.online_at_publication ? 1 : 0);
+        out << l.topic << buf;
     }
 }
 

@@ -96,6 +96,16 @@ struct DeliveryReport {
         std::uint64_t pairs_due = 0;
     };
     std::vector<LostEvent> lost_samples;
+    // The first late or missing measured pairs (at most max_late_samples), for diagnosis
+    // (written as a CSV by the scenarios' --csv).
+    struct LatePair {
+        std::string topic;
+        MetricsClient publisher = 0, subscriber = 0;
+        double published_s = 0, accepted_s = -1, due_s = 0, delivered_s = -1;  // -1: never
+        bool online_at_publication = false;
+    };
+    static constexpr std::size_t max_late_samples = 5000;
+    std::vector<LatePair> late_samples;
     std::uint64_t unknown_deliveries = 0;  // deliveries of ids never published (whole run)
     // Churn recovery (failure given): seconds from the failure until the windowed rate is at or
     // above recovery_level for the rest of the measured period. Null when no failure or never.
@@ -188,5 +198,7 @@ std::optional<double> recovery_seconds(const std::vector<WindowRow>& series, dou
 
 // The time series as CSV (docs/metrics.md): a '#' header line, then one row per window.
 void write_timeseries_csv(std::ostream& out, const DeliveryReport& report);
+// The late pairs sampled (DeliveryReport::late_samples) as CSV.
+void write_late_pairs_csv(std::ostream& out, const DeliveryReport& report);
 
 }  // namespace elmo::sim

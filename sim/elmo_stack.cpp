@@ -189,6 +189,10 @@ TimePoint ElmoClient::on_online(TimePoint now) {
             if (observer_ && observer_->subscribed && core_.subscribed(t))
                 observer_->subscribed(id_, now, t);
         }
+    } else if (!rehoming_) {
+        // The phone's network is back: the core reconnects at once (a real phone learns this
+        // from the OS and the SDK's on_connectivity_changed).
+        next = core_.network_changed(now, true);
     }
     if (want_ && link_.home() == *want_) {
         want_.reset();
@@ -201,10 +205,16 @@ TimePoint ElmoClient::on_online(TimePoint now) {
 void ElmoClient::on_offline(TimePoint now) {
     online_ = false;
     if (observer_ && observer_->presence && !rehoming_) observer_->presence(id_, now, false);
-    if (connected_) {
-        connected_ = false;
-        core_.on_disconnected(now);
+    if (rehoming_) {
+        // A move to another node (set_home), not a loss of the network.
+        if (connected_) {
+            connected_ = false;
+            core_.on_disconnected(now);
+        }
+        return;
     }
+    connected_ = false;
+    core_.network_changed(now, false);
 }
 
 TimePoint ElmoClient::on_connection_lost(TimePoint now) {

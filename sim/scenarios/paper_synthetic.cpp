@@ -69,10 +69,12 @@ void write_csvs(const ScenarioOptions& o, const DeliveryReport& rep,
     if (o.csv_dir.empty()) return;
     std::filesystem::create_directories(o.csv_dir);
     const std::string base = o.csv_dir + "/paper-synthetic";
-    std::ofstream ts(base + "-timeseries.csv"), nd(base + "-nodes.csv");
-    if (!ts || !nd) throw std::runtime_error("cannot write CSV files under " + o.csv_dir);
+    std::ofstream ts(base + "-timeseries.csv"), nd(base + "-nodes.csv"),
+        late(base + "-late-pairs.csv");
+    if (!ts || !nd || !late) throw std::runtime_error("cannot write CSV files under " + o.csv_dir);
     write_timeseries_csv(ts, rep);
     write_nodes_csv(nd, nodes);
+    write_late_pairs_csv(late, rep);
 }
 
 }  // namespace

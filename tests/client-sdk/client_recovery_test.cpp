@@ -172,6 +172,50 @@ TEST(ClientRecovery, ConnectNeverReportedIsAbandoned) {
     EXPECT_TRUE(h.core.connected());
 }
 
+TEST(ClientRecovery, OfflinePhoneMakesNoAttemptsAndReconnectsAtOnceWhenTheNetworkReturns) {
+    Harness h;
+    h.core.subscribe(h.now, "news");
+    h.connect();
+    h.run_granting(h.now + 1s);
+    ASSERT_TRUE(h.core.topics().at("news").registered);
+    const auto connects_before = h.transport.connects.size();
+    h.core.network_changed(h.now, false);
+    EXPECT_FALSE(h.core.connected());
+    EXPECT_EQ(h.transport.disconnects, 1);
+    // Ten minutes without a network: no connection attempt, no failure counted against a node.
+    h.run_for(10min);
+    EXPECT_EQ(h.transport.connects.size(), connects_before);
+    EXPECT_EQ(h.core.stats().connect_failures, 0u);
+    for (int n = 1; n <= 3; ++n) EXPECT_EQ(h.core.nodes().failures(node_ep(n)), 0u);
+    // Back online: a connection attempt goes out at once, not after a grown backoff.
+    h.core.network_changed(h.now, true);
+    ASSERT_EQ(h.transport.connects.size(), connects_before + 1);
+    h.core.on_connected(h.now);
+    EXPECT_TRUE(h.core.connected());
+    EXPECT_FALSE(h.transport.sent_of<wire::Subscribe>().empty());
+}
+
+TEST(ClientRecovery, NetworkChangeWhileConnectedReconnectsAtOnce) {
+    Harness h;
+    h.core.subscribe(h.now, "news");
+    h.connect();
+    h.core.network_changed(h.now, true);
+    EXPECT_EQ(h.transport.disconnects, 1) << "the old socket is presumed dead";
+    EXPECT_EQ(h.transport.connects.size(), 2u) << "and a new connection is attempted at once";
+    h.core.on_connect_failed(h.now);
+    EXPECT_LE(h.core.next_wakeup() - h.now, Duration(1s)) << "the backoff started over";
+}
+
+TEST(ClientRecovery, StartedWithoutANetworkConnectsWhenItComes) {
+    Harness h;
+    h.core.network_changed(h.now, false);
+    h.core.start(h.now);
+    h.run_for(5min);
+    EXPECT_TRUE(h.transport.connects.empty());
+    h.core.network_changed(h.now, true);
+    EXPECT_EQ(h.transport.connects.size(), 1u);
+}
+
 TEST(ClientRecovery, GarbageFromTheHomeDropsTheConnection) {
     Harness h;
     h.connect();
