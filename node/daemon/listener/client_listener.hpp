@@ -58,6 +58,8 @@ struct ClientListenerStats {
     std::uint64_t closed_by_core = 0;        // close_client()
     std::uint64_t frames_dropped_closed = 0; // send_to_client() to a handle already closed
     std::uint64_t open = 0;                  // connections now established (after handshake)
+    std::uint64_t empty_frames = 0;          // a zero length prefix: closed
+    std::uint64_t accept_errors = 0;         // accept() failed (EMFILE, ...): retried after 100 ms
 };
 
 class ClientListenerEvents {
