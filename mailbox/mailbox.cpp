@@ -39,6 +39,7 @@ void Mailbox::lapse_registrations(const std::string& name, Topic& t) {
         LapsedRegistration r{name, client, it->second.home, at};
         t.registrations.erase(it);
         ++counters_.registrations_expired;
+        if (observer_) observer_->registration_dropped(name, client);
         // The topic had a client until the lapse, whenever this call noticed it.
         t.last_active = std::max(t.last_active, at);
         pending_lapsed_.push_back(r);
@@ -175,6 +176,7 @@ AdoptResult Mailbox::adopt_topic(const std::string& topic, TimePoint now) {
     auto [it, inserted] = topics_.emplace(topic, Topic(bounds));
     it->second.last_active = now_;
     ++counters_.topics_adopted;
+    if (observer_) observer_->topic_adopted(topic);
     return AdoptResult::adopted;
 }
 
@@ -204,6 +206,8 @@ RegisterOutcome Mailbox::register_client(const std::string& topic, const ClientI
         it->second = Registration{home, expires};
         t->by_expiry.emplace(expires, client);
         ++counters_.registrations_renewed;
+        if (observer_)
+            observer_->registration_set(topic, client, home, wall_clock_.to_unix_ms(expires));
         return {RegisterResult::renewed, expires};
     }
     if (budget_full(now_)) {
@@ -216,7 +220,24 @@ RegisterOutcome Mailbox::register_client(const std::string& topic, const ClientI
     t->last_active = std::max(t->last_active, now_);
     due_ = std::min(due_, expires);
     ++counters_.registrations_new;
+    if (observer_) observer_->registration_set(topic, client, home, wall_clock_.to_unix_ms(expires));
     return {RegisterResult::registered, expires};
+}
+
+bool Mailbox::restore_registration(const std::string& topic, const ClientId& client,
+                                   const Endpoint& home, std::int64_t expires_unix_ms,
+                                   TimePoint now) {
+    advance(now);
+    Topic* t = find(topic);
+    const TimePoint expires = wall_clock_.from_unix_ms(expires_unix_ms);
+    if (!t || expires <= now_) return false;
+    if (auto it = t->registrations.find(client); it != t->registrations.end())
+        t->by_expiry.erase({it->second.expires_at, client});
+    t->registrations.insert_or_assign(client, Registration{home, expires});
+    t->by_expiry.emplace(expires, client);
+    due_ = std::min(due_, expires);
+    if (observer_) observer_->registration_set(topic, client, home, expires_unix_ms);
+    return true;
 }
 
 bool Mailbox::unregister_client(const std::string& topic, const ClientId& client, TimePoint now) {
@@ -230,6 +251,7 @@ bool Mailbox::unregister_client(const std::string& topic, const ClientId& client
     // The idle period counts from the moment the topic last had a client.
     t->last_active = std::max(t->last_active, now_);
     ++counters_.unregistered;
+    if (observer_) observer_->registration_dropped(topic, client);
     return true;
 }
 
@@ -284,6 +306,7 @@ StoreResult Mailbox::store_event(const wire::Event& event, TimePoint now) {
     count_drops(t->history.insert(event, bytes, drop_at, limit, next_seq_++, now_));
     due_ = std::min(due_, drop_at);
     ++counters_.events_stored;
+    if (observer_) observer_->event_stored(event);
     return StoreResult::stored;
 }
 
@@ -337,7 +360,10 @@ LinkResult Mailbox::link(const std::string& topic, const MailboxRef& other) {
     Topic* t = find(topic);
     if (!t) return LinkResult::not_held;
     if (auto it = t->links.find(other.id); it != t->links.end()) {
-        it->second = other.endpoint;
+        if (it->second != other.endpoint) {
+            it->second = other.endpoint;
+            if (observer_) observer_->linked(topic, other);
+        }
         return LinkResult::already_linked;
     }
     if (t->links.size() >= params_.max_links_per_topic) {
@@ -345,12 +371,15 @@ LinkResult Mailbox::link(const std::string& topic, const MailboxRef& other) {
         return LinkResult::refused_full;
     }
     t->links.emplace(other.id, other.endpoint);
+    if (observer_) observer_->linked(topic, other);
     return LinkResult::linked;
 }
 
 bool Mailbox::unlink(const std::string& topic, const NodeId& other) {
     Topic* t = find(topic);
-    return t && t->links.erase(other) > 0;
+    if (!t || t->links.erase(other) == 0) return false;
+    if (observer_) observer_->unlinked(topic, other);
+    return true;
 }
 
 std::vector<MailboxRef> Mailbox::links(const std::string& topic) const {
@@ -381,6 +410,7 @@ Evaporation Mailbox::take(TopicMap::iterator it, EvaporationReason reason) {
     ++(reason == EvaporationReason::idle ? counters_.topics_evaporated_idle
                                          : counters_.topics_evaporated_shutdown);
     topics_.erase(it);
+    if (observer_) observer_->topic_dropped(ev.topic, reason);
     return ev;
 }
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/time.hpp"
+#include "mailbox/change_observer.hpp"
 #include "mailbox/params.hpp"
 #include "mailbox/rate_meter.hpp"
 #include "mailbox/topic_history.hpp"
@@ -37,6 +38,9 @@ public:
     const Counters& counters() const { return counters_; }
     // A new wall-clock base (after the host's clock was stepped); applies to events stored later.
     void set_wall_clock(WallClock wall_clock) { wall_clock_ = wall_clock; }
+    const WallClock& wall_clock() const { return wall_clock_; }
+    // Reports every later change of the durable state (null: none); see change_observer.hpp.
+    void set_observer(ChangeObserver* observer) { observer_ = observer; }
 
     // ---- state and load ----
     MailboxState state(TimePoint now) const;
@@ -60,6 +64,11 @@ public:
     // holds); renewing an existing one always passes and updates its home endpoint.
     RegisterOutcome register_client(const std::string& topic, const ClientId& client,
                                     const Endpoint& home, TimePoint now);
+    // A registration read back from the daemon's journal at start-up: kept with its recorded
+    // expiry (wall-clock ms), without the budget check it passed when it was made. False if the
+    // topic is not held or the expiry has passed.
+    bool restore_registration(const std::string& topic, const ClientId& client,
+                              const Endpoint& home, std::int64_t expires_unix_ms, TimePoint now);
     // False if there was no such registration.
     bool unregister_client(const std::string& topic, const ClientId& client, TimePoint now);
     // The registered clients of `topic`, ordered by client id (empty if not held).
@@ -152,6 +161,7 @@ private:
     std::vector<LapsedRegistration> pending_lapsed_;
     RateMeter rate_;
     Counters counters_;
+    ChangeObserver* observer_ = nullptr;
 };
 
 }  // namespace elmo::mailbox
