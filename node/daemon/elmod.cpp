@@ -426,6 +426,7 @@ std::string Daemon::metrics() {
     const TimePoint now = Clock::now();
     dht_->collect_message_stats();
     MetricsInput in;
+    in.node_id_hex = hex(identity_.id);
     in.node = &core_->stats();
     in.mailbox = &core_->mailbox().counters();
     in.load = core_->mailbox().load(now);

@@ -247,6 +247,8 @@ void clients(Text& t, const ClientListenerStats& c) {
 
 std::string render_metrics(const MetricsInput& in) {
     Text t;
+    t.family("node_info", "gauge", "The node's DHT id (constant 1).");
+    t.sample("node_info", {{"id", in.node_id_hex}}, 1);
     if (in.daemon) {
         t.gauge("start_time_seconds", "Unix time the daemon started.",
                 double(in.daemon->start_unix_ms) / 1000.0);

@@ -50,6 +50,7 @@ struct DaemonStats {
 };
 
 struct MetricsInput {
+    std::string node_id_hex;  // elmo_node_info{id=...}: a restart keeps it
     const NodeStats* node = nullptr;
     const mailbox::Counters* mailbox = nullptr;
     mailbox::Load load;

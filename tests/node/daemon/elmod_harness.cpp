@@ -1,0 +1,219 @@
+#include "elmod_harness.hpp"
+
+#include <asio/connect.hpp>
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/ip/udp.hpp>
+#include <asio/read.hpp>
+#include <asio/write.hpp>
+#include <fcntl.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace elmo::daemon::test {
+
+std::string elmod_path() {
+    if (const char* e = std::getenv("ELMOD")) return e;
+    return ELMOD_PATH;
+}
+
+std::uint16_t free_udp_port() {
+    asio::io_context io;
+    asio::ip::udp::socket s(io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    return s.local_endpoint().port();
+}
+
+std::uint16_t free_tcp_port() {
+    asio::io_context io;
+    asio::ip::tcp::acceptor a(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    return a.local_endpoint().port();
+}
+
+bool poll_until(std::chrono::milliseconds timeout, const std::function<bool()>& ok,
+                std::chrono::milliseconds step) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+        if (ok()) return true;
+        if (std::chrono::steady_clock::now() >= deadline) return false;
+        std::this_thread::sleep_for(step);
+    }
+}
+
+Process::Process(const std::string& path, const std::vector<std::string>& args,
+                 const std::filesystem::path& log_file)
+    : log_file_(log_file) {
+    std::vector<std::string> argv_s{path};
+    argv_s.insert(argv_s.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : argv_s) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_ = ::fork();
+    if (pid_ == 0) {
+        const int fd = ::open(log_file.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            ::dup2(fd, 1);
+            ::dup2(fd, 2);
+            ::close(fd);
+        }
+        ::execv(path.c_str(), argv.data());
+        ::_exit(127);
+    }
+}
+
+Process::~Process() {
+    if (pid_ > 0 && !exit_) {
+        ::kill(pid_, SIGKILL);
+        wait(5000ms);
+    }
+}
+
+bool Process::running() { return pid_ > 0 && !wait(0ms); }
+
+void Process::signal(int sig) {
+    if (pid_ > 0 && !exit_) ::kill(pid_, sig);
+}
+
+std::optional<ProcessExit> Process::wait(std::chrono::milliseconds timeout) {
+    if (exit_ || pid_ <= 0) return exit_;
+    poll_until(timeout, [&] {
+        int status = 0;
+        const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+        if (r != pid_) return false;
+        ProcessExit e;
+        e.exited = WIFEXITED(status);
+        e.code = e.exited ? WEXITSTATUS(status) : 0;
+        e.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+        exit_ = e;
+        return true;
+    }, 10ms);
+    return exit_;
+}
+
+std::string Process::log() const {
+    std::ifstream in(log_file_);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+long Process::rss_kib() const {
+    std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+    std::string line;
+    while (std::getline(in, line))
+        if (line.rfind("VmRSS:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
+    return 0;
+}
+
+RunResult run_to_exit(const std::string& path, const std::vector<std::string>& args,
+                      const std::filesystem::path& log_file, std::chrono::milliseconds timeout) {
+    std::filesystem::remove(log_file);
+    Process p(path, args, log_file);
+    RunResult r;
+    if (auto e = p.wait(timeout)) r.exit = *e;
+    r.output = p.log();
+    return r;
+}
+
+std::optional<std::string> http_get(std::uint16_t port, const std::string& path,
+                                    std::chrono::milliseconds timeout) {
+    try {
+        asio::io_context io;
+        asio::ip::tcp::socket s(io);
+        s.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+        // Blocking reads with a deadline: a hung daemon fails the test instead of hanging it.
+        timeval tv{static_cast<time_t>(timeout.count() / 1000),
+                   static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
+        ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        const std::string req = "GET " + path +
+                                " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+        asio::write(s, asio::buffer(req));
+        std::string response;
+        std::error_code ec;
+        asio::read(s, asio::dynamic_buffer(response), ec);
+        if (ec && ec != asio::error::eof) return std::nullopt;
+        if (response.rfind("HTTP/1.1 200", 0) != 0) return std::nullopt;
+        const auto body = response.find("\r\n\r\n");
+        if (body == std::string::npos) return std::nullopt;
+        return response.substr(body + 4);
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
+std::optional<double> metric(const std::string& text, const std::string& sample) {
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.size() > sample.size() && line.compare(0, sample.size(), sample) == 0 &&
+            line[sample.size()] == ' ')
+            return std::strtod(line.c_str() + sample.size() + 1, nullptr);
+    }
+    return std::nullopt;
+}
+
+double metric_sum(const std::string& text, const std::string& family) {
+    std::istringstream in(text);
+    std::string line;
+    double sum = 0;
+    while (std::getline(in, line)) {
+        if (line.compare(0, family.size(), family) != 0 || line.size() <= family.size()) continue;
+        const char next = line[family.size()];
+        if (next != ' ' && next != '{') continue;
+        const auto space = line.rfind(' ');
+        sum += std::strtod(line.c_str() + space + 1, nullptr);
+    }
+    return sum;
+}
+
+std::optional<std::string> metric_label(const std::string& text, const std::string& family,
+                                        const std::string& label) {
+    const std::string key = family + "{";
+    const auto at = text.find("\n" + key);
+    if (at == std::string::npos) return std::nullopt;
+    const auto end = text.find('}', at);
+    const auto l = text.find(label + "=\"", at);
+    if (l == std::string::npos || l > end) return std::nullopt;
+    const auto v = l + label.size() + 2;
+    return text.substr(v, text.find('"', v) - v);
+}
+
+std::vector<std::string> NodeSpec::args() const {
+    std::vector<std::string> a{"--data-dir",     data_dir.string(),
+                               "--port",         std::to_string(port),
+                               "--client-port",  std::to_string(client_port),
+                               "--admin-port",   std::to_string(admin_port),
+                               "--log-level",    "debug"};
+    a.insert(a.end(), extra.begin(), extra.end());
+    return a;
+}
+
+NodeSpec NodeSpec::fresh(const std::filesystem::path& data_dir) {
+    NodeSpec s;
+    s.data_dir = data_dir;
+    s.port = free_udp_port();
+    s.client_port = free_tcp_port();
+    s.admin_port = free_tcp_port();
+    while (s.admin_port == s.client_port) s.admin_port = free_tcp_port();
+    return s;
+}
+
+std::optional<double> Elmod::sample(const std::string& s) {
+    auto m = metrics();
+    if (!m) return std::nullopt;
+    return metric(*m, s);
+}
+
+std::optional<std::string> Elmod::node_id() {
+    auto m = metrics();
+    if (!m) return std::nullopt;
+    return metric_label(*m, "elmo_node_info", "id");
+}
+
+}  // namespace elmo::daemon::test
