@@ -340,6 +340,11 @@ void FrameConnection::detach() {
     close_socket();
 }
 
+void FrameConnection::close_silently() {
+    detached_ = true;
+    close();
+}
+
 void FrameConnection::fail(CloseReason reason, std::string detail) {
     if (closed_) {
         close_socket();  // an error while lingering: give up on the queue

@@ -80,6 +80,9 @@ class FrameConnection : public std::enable_shared_from_this<FrameConnection> {
     void close();
     // The owner is going away: no callback from now on; the socket is closed at once.
     void detach();
+    // close() without any callback from now on: the queue is still written (at most
+    // close_linger), for an owner that moves on at once (the client driver's disconnect).
+    void close_silently();
 
     bool is_open() const { return opened_ && !closed_; }
     bool closed() const { return closed_; }
