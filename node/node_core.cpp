@@ -193,6 +193,7 @@ TimePoint NodeCore::on_timer(TimePoint now) {
                     fail_sub(t.key);
                 }
                 break;
+            case TimerKind::directory_refresh: directory_refresh(now); break;
             case TimerKind::ping_round:
                 ping_round(now);
                 schedule(now + config_.params.mailbox_ping_period, TimerKind::ping_round);

@@ -49,6 +49,12 @@ public:
     TimePoint on_client_frame(TimePoint now, ClientHandle client, ByteView frame);
     TimePoint on_client_disconnected(TimePoint now, ClientHandle client);
 
+    // The DHT directory (optional; null: walks only). Set before on_start.
+    void set_directory(DirectoryPort* directory) { directory_ = directory; }
+    // The values found under a query's key (empty: none, or the query failed).
+    TimePoint on_directory_answer(TimePoint now, std::uint64_t query_id,
+                                  const std::vector<Bytes>& values);
+
     // Daemon life cycle. At a restart the daemon fills mailbox_for_restore() from its journal
     // before on_start, then calls topics_restored so that gossip, links and discovery resume for
     // the restored topics. shut_down evaporates every held topic now (notices to registered
@@ -71,7 +77,7 @@ public:
 
 private:
     enum class TimerKind : std::uint8_t { hint_refresh, hint_send, lookup_deadline, request_timeout,
-                                          ping_round, sub_deadline };
+                                          ping_round, sub_deadline, directory_refresh };
     struct Timer {
         TimePoint when;
         std::uint64_t seq;
@@ -208,6 +214,13 @@ private:
     // A topic this node now holds (adopted or elected): gossip and discovery start.
     void topic_adopted(TimePoint now, const std::string& topic);
 
+    // ---- node_directory.cpp: the DHT as a directory of mailboxes ----
+    static DirectoryKey directory_key(const std::string& topic);
+    void directory_announce(const std::string& topic);
+    void directory_refresh(TimePoint now);
+    // Asks who holds `topic` for the lookup of that generation (a discovery or a client's).
+    void directory_query(const std::string& topic, std::uint64_t lookup_generation);
+
     // ---- node_dissemination.cpp: store, push, poll, links (DESIGN 2.4-2.6) ----
     // Mailbox side.
     wire::StoreStatus store_locally(TimePoint now, const wire::Event& event, bool late);
@@ -269,6 +282,14 @@ private:
     // Discovery walks due, per held topic; last intro per topic (bounded by known_topics_max).
     std::set<std::tuple<TimePoint, std::string, int>> discovery_due_;  // (due, topic, round)
     std::map<std::string, TimePoint> intro_sent_;
+    DirectoryPort* directory_ = nullptr;
+    struct DirectoryQuery {
+        std::string topic;
+        std::uint64_t lookup_generation = 0;
+    };
+    // Queries out, by id; bounded by max_lookups (the oldest is forgotten, counted).
+    std::map<std::uint64_t, DirectoryQuery> directory_queries_;
+    bool directory_timer_ = false;  // a directory_refresh timer is pending
     // Nodes that recently failed to answer, until when (bounded by known_topics_max).
     std::map<NodeId, TimePoint> suspects_;
     void suspect(const NodeId& node, TimePoint now);

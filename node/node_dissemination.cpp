@@ -133,6 +133,11 @@ void NodeCore::mirror_gossip_notices() {
 
 void NodeCore::topic_adopted(TimePoint now, const std::string& topic) {
     topics_changed(now);
+    directory_announce(topic);
+    if (!directory_timer_ && directory_ && config_.params.use_directory) {
+        directory_timer_ = true;
+        schedule(now + config_.params.directory_refresh, TimerKind::directory_refresh);
+    }
     if (!gossip_.add_topic(topic)) return;
     for (const auto& k : known_.get(topic, now)) link_peer(now, topic, k);
     discovery_due_.insert({now + config_.params.discovery_first, topic, 0});
@@ -157,6 +162,7 @@ void NodeCore::run_discovery(TimePoint now) {
         Lookup& l = lookups_[topic];
         l.discovery = true;
         l.generation = fresh_id();
+        directory_query(topic, l.generation);
         l.deadline = now + config_.params.lookup_timeout;
         schedule(l.deadline, TimerKind::lookup_deadline);
         ++stats_.discovery_walks;

@@ -74,6 +74,14 @@ struct NodeStats {
     std::uint64_t discovery_walks = 0;
     std::uint64_t links_made = 0;              // peers added by intro or discovery
 
+    // the DHT directory
+    std::uint64_t directory_announces = 0;
+    std::uint64_t directory_queries = 0;
+    std::uint64_t directory_answers = 0;       // queries answered with at least one mailbox
+    std::uint64_t directory_values_bad = 0;    // values that are not an entry of the topic
+    std::uint64_t directory_queries_dropped = 0;  // forgotten over the bound
+    std::uint64_t lookups_found_in_directory = 0;
+
     // client sessions
     std::uint64_t clients_connected = 0;
     std::uint64_t clients_refused = 0;
@@ -133,6 +141,12 @@ struct NodeStats {
         poll_replies_truncated += o.poll_replies_truncated;
         discovery_walks += o.discovery_walks;
         links_made += o.links_made;
+        directory_announces += o.directory_announces;
+        directory_queries += o.directory_queries;
+        directory_answers += o.directory_answers;
+        directory_values_bad += o.directory_values_bad;
+        directory_queries_dropped += o.directory_queries_dropped;
+        lookups_found_in_directory += o.lookups_found_in_directory;
         clients_connected += o.clients_connected;
         clients_refused += o.clients_refused;
         client_frames_in += o.client_frames_in;
@@ -145,7 +159,7 @@ struct NodeStats {
     }
 };
 
-static_assert(sizeof(NodeStats) == sizeof(std::uint64_t) * (55 + wire::decode_error_code_count + 33),
+static_assert(sizeof(NodeStats) == sizeof(std::uint64_t) * (61 + wire::decode_error_code_count + 33),
               "NodeStats gained a field: add it to operator+=");
 
 }  // namespace elmo

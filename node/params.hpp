@@ -67,6 +67,13 @@ struct NodeParams {
     // A home node that knows mailboxes of a topic its mailbox did not name tells that mailbox
     // (MailboxIntro), at most once per topic per this interval.
     std::chrono::seconds intro_interval{30};
+    // The DHT as a directory of mailboxes (docs/dissemination.md, "Rendezvous"): a mailbox
+    // announces itself under its topic's key when it adopts the topic and every
+    // directory_refresh (OpenDHT keeps a value 10 minutes); lookups and discovery ask the
+    // directory beside their walks. Without it the homes of a dead mailbox's clients elect
+    // replacements independently, and the topic splits until discovery walks join the parts.
+    bool use_directory = true;
+    std::chrono::seconds directory_refresh{300};
     // Publications in progress at this home, per client session (the client's outbox sends at
     // most 16 at once).
     std::size_t max_pending_publications = 64;

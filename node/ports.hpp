@@ -36,6 +36,20 @@ public:
     virtual std::vector<Neighbour> neighbours() const = 0;
 };
 
+// The DHT as a directory (docs/dissemination.md, "Rendezvous"): values stored under 20-byte keys
+// by the nodes closest to the key, each kept for a while (OpenDHT: 10 minutes) unless stored
+// again. The core announces and asks; the driver answers each query once, later, never from
+// inside the call that asked (NodeCore::on_directory_answer). Lost or failed queries are answered
+// with nothing.
+using DirectoryKey = std::array<std::uint8_t, 20>;
+class DirectoryPort {
+public:
+    virtual ~DirectoryPort() = default;
+    // Stores `value` under `key`; a later announce with the same `value_id` replaces it.
+    virtual void announce(const DirectoryKey& key, std::uint64_t value_id, ByteView value) = 0;
+    virtual void query(std::uint64_t query_id, const DirectoryKey& key) = 0;
+};
+
 // A protocol core as its driver sees it. The driver calls on_datagram for every elmo datagram
 // that arrives at the node's address and on_timer when the wake-up the core last reported is due;
 // both return the next wake-up (TimePoint::max() for none).

@@ -48,6 +48,8 @@ ElmoStackConfig elmo_stack_from(const std::map<std::string, std::string>& params
         {"discovery_second", [&](double v) { n.discovery_second = secs(v); }},
         {"discovery_period", [&](double v) { n.discovery_period = secs(v); }},
         {"intro_interval", [&](double v) { n.intro_interval = secs(v); }},
+        {"use_directory", [&](double v) { n.use_directory = v != 0; }},
+        {"directory_refresh", [&](double v) { n.directory_refresh = secs(v); }},
         {"capacity_topics", [&](double v) { m.capacity_topics = static_cast<std::size_t>(v); }},
         {"max_registrations", [&](double v) { m.max_registrations = static_cast<std::size_t>(v); }},
         {"max_msgs_per_sec", [&](double v) { m.max_msgs_per_sec = static_cast<std::uint32_t>(v); }},
@@ -96,6 +98,10 @@ CoreFactory elmo_node_factory(const ElmoStackConfig& config) {
         c.seed = ctx.seed;
         auto core = std::make_unique<NodeCore>(c, ctx.datagrams, ctx.overlay, ctx.clients);
         NodeCore* p = core.get();
+        core->set_directory(ctx.directory);
+        ctx.directory_answers = [p](TimePoint now, std::uint64_t id, const std::vector<Bytes>& v) {
+            return p->on_directory_answer(now, id, v);
+        };
         ctx.client_events.connected = [p](TimePoint now, ClientHandle h) {
             return p->on_client_connected(now, h);
         };

@@ -47,7 +47,8 @@ void SimNode::start(const CoreFactory& factory, std::uint64_t core_seed) {
         dht_next_ = now();  // run its start-up timers through periodic() at once
     }
     if (factory) {
-        core_ = factory(CoreContext{datagram_port_, overlay_port_, client_port_, client_events_, id_,
+        core_ = factory(CoreContext{datagram_port_, overlay_port_, client_port_, client_events_,
+                                    dht_ ? &directory_port_ : nullptr, directory_answers_, id_,
                                     endpoint(), host_, core_seed});
         if (core_) core_next_ = core_->on_start(now());
     }
@@ -117,6 +118,7 @@ void SimNode::on_wake(std::uint64_t token) {
         dht_next_ = dht_->periodic(nullptr, 0, dht::SockAddr{}, t);
         update_dht_status(t);
     }
+    deliver_directory_answers(t);
     if (core_ && core_next_ <= t) core_next_ = core_->on_timer(t);
     reschedule();
 }
@@ -134,6 +136,7 @@ void SimNode::on_datagram(HostId from, ByteView datagram) {
             dht_next_ = dht_->periodic(datagram.data(), datagram.size(),
                                        dht::SockAddr(reinterpret_cast<const sockaddr*>(&sin), sizeof sin), t);
             update_dht_status(t);
+            deliver_directory_answers(t);
             break;
         }
         case wire::DatagramKind::elmo:
@@ -178,6 +181,45 @@ void SimNode::Clients::send_to_client(ClientHandle client, ByteView frame) {
 
 void SimNode::Clients::close_client(ClientHandle client) {
     if (n_.env_.clients) n_.env_.clients->close_client(n_.host_, client);
+}
+
+void SimNode::deliver_directory_answers(TimePoint t) {
+    while (!directory_answers_pending_.empty()) {
+        auto answers = std::move(directory_answers_pending_);
+        directory_answers_pending_.clear();
+        for (const auto& [id, values] : answers)
+            if (directory_answers_) core_next_ = directory_answers_(t, id, values);
+    }
+}
+
+void SimNode::Directory::announce(const DirectoryKey& key, std::uint64_t value_id,
+                                  ByteView value) {
+    if (!n_.dht_) return;
+    auto v = std::make_shared<dht::Value>(value.data(), value.size());
+    v->id = value_id;
+    n_.dht_->put(dht::InfoHash(key.data(), key.size()), std::move(v));
+    n_.dht_next_ = n_.now();  // only periodic() makes the DHT act on the new operation
+}
+
+void SimNode::Directory::query(std::uint64_t query_id, const DirectoryKey& key) {
+    if (!n_.dht_) {
+        n_.directory_answers_pending_.push_back({query_id, {}});
+        return;
+    }
+    auto values = std::make_shared<std::vector<Bytes>>();
+    SimNode* node = &n_;
+    n_.dht_->get(
+        dht::InfoHash(key.data(), key.size()),
+        [values](const std::vector<std::shared_ptr<dht::Value>>& vs) {
+            for (const auto& v : vs)
+                if (v && values->size() < 64) values->emplace_back(v->data.begin(), v->data.end());
+            return true;
+        },
+        [node, query_id, values](bool, const std::vector<std::shared_ptr<dht::Node>>&) {
+            node->directory_answers_pending_.push_back({query_id, std::move(*values)});
+            node->dht_next_ = std::min(node->dht_next_, node->now());
+        });
+    n_.dht_next_ = n_.now();
 }
 
 void SimNode::Datagrams::send(const Endpoint& to, ByteView datagram) {

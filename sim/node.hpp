@@ -42,12 +42,19 @@ public:
     virtual void close_client(HostId from_node, ClientHandle client) = 0;
 };
 
+// Answers to the core's directory queries (NodeCore::on_directory_answer); returns the core's
+// next wake-up.
+using DirectoryAnswers =
+    std::function<TimePoint(TimePoint, std::uint64_t, const std::vector<Bytes>&)>;
+
 // What a protocol core is built from (see SimConfig::core_factory).
 struct CoreContext {
     DatagramPort& datagrams;
     OverlayPort& overlay;
     ClientPort& clients;             // frames to the clients homed at this node
     ClientEvents& client_events;     // fill in to receive client connections and frames
+    DirectoryPort* directory;        // the node's DHT as a directory; null on the ideal overlay
+    DirectoryAnswers& directory_answers;  // fill in to receive the directory's answers
     NodeId id;
     Endpoint self;
     HostId host;
@@ -154,6 +161,17 @@ private:
     private:
         SimNode& n_;
     };
+    // The DHT's put and get: answers are queued by the DHT's callbacks (which run inside
+    // periodic(), or inside get() itself) and handed to the core after the DHT call returns.
+    class Directory final : public DirectoryPort {
+    public:
+        explicit Directory(SimNode& n) : n_(n) {}
+        void announce(const DirectoryKey& key, std::uint64_t value_id, ByteView value) override;
+        void query(std::uint64_t query_id, const DirectoryKey& key) override;
+
+    private:
+        SimNode& n_;
+    };
     class Overlay final : public OverlayPort {
     public:
         explicit Overlay(SimNode& n) : n_(n) {}
@@ -171,6 +189,7 @@ private:
 
     void reschedule();
     void update_dht_status(TimePoint t);
+    void deliver_directory_answers(TimePoint t);
     TimePoint now() const { return env_.engine.time_point(); }
 
     NodeEnv& env_;
@@ -178,12 +197,16 @@ private:
     NodeId id_;
     std::uint32_t incarnation_;
     Rng rng_;
+    // Declared before dht_ so that it outlives the DHT's callbacks.
+    std::vector<std::pair<std::uint64_t, std::vector<Bytes>>> directory_answers_pending_;
     std::unique_ptr<dht::Dht> dht_;
     std::unique_ptr<ProtocolCore> core_;
     Datagrams datagram_port_{*this};
     Overlay overlay_port_{*this};
     Clients client_port_{*this};
+    Directory directory_port_{*this};
     ClientEvents client_events_;
+    DirectoryAnswers directory_answers_;
     TimePoint dht_next_ = TimePoint::max();
     TimePoint core_next_ = TimePoint::max();
     Duration wake_at_ = Duration::max();  // time of the pending wake-up event, if any

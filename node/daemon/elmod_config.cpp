@@ -313,6 +313,10 @@ std::vector<Spec> make_specs() {
                                ELMOD_FIELD(node.discovery_period), 1, day));
     s.push_back(seconds_option("node.intro_interval", "a mailbox is introduced at most this often per topic",
                                ELMOD_FIELD(node.intro_interval), 0, day));
+    s.push_back(flag("node.use_directory", "mailboxes announce themselves in the DHT; lookups ask it",
+                     ELMOD_FIELD(node.use_directory)));
+    s.push_back(seconds_option("node.directory_refresh", "a mailbox re-announces its topics this often",
+                               ELMOD_FIELD(node.directory_refresh), 1, 599));
     s.push_back(integer("node.max_pending_publications", "publications in progress per client session",
                         ELMOD_FIELD(node.max_pending_publications), 1, 1'000'000));
     s.push_back(integer("node.max_clients", "client sessions beyond this are refused",

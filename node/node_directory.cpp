@@ -1,0 +1,106 @@
+// The DHT as a directory of mailboxes (docs/dissemination.md, "Rendezvous"). Every mailbox of a
+// topic stores a MailboxIntro naming itself under the topic's key; lookups and discovery ask for
+// what is stored there beside their walks. The walks find mailboxes through hints within a few
+// hops in steady state; the directory is what makes homes converge on one replacement when a
+// topic's mailboxes die together (each home would otherwise elect its own), and what links the
+// mailboxes elected in such a race within seconds.
+#include <algorithm>
+#include <cstring>
+#include <string_view>
+
+#include "common/hash.hpp"
+#include "node/node_core.hpp"
+
+namespace elmo {
+
+DirectoryKey NodeCore::directory_key(const std::string& topic) {
+    static constexpr std::string_view prefix = "elmo/mailboxes/";
+    const auto digest = sha256_parts(
+        {ByteView(reinterpret_cast<const std::uint8_t*>(prefix.data()), prefix.size()),
+         ByteView(reinterpret_cast<const std::uint8_t*>(topic.data()), topic.size())});
+    DirectoryKey key{};
+    std::copy_n(digest.begin(), key.size(), key.begin());
+    return key;
+}
+
+void NodeCore::directory_announce(const std::string& topic) {
+    if (!directory_ || !config_.params.use_directory) return;
+    ++stats_.directory_announces;
+    const Bytes value = wire::encode(wire::MailboxIntro{topic, {self_addr()}});
+    // One value per mailbox and key: a refresh replaces the previous one (OpenDHT: 0 is no id).
+    std::uint64_t value_id = 0;
+    std::memcpy(&value_id, config_.id.data(), sizeof value_id);
+    directory_->announce(directory_key(topic), value_id ? value_id : 1, value);
+}
+
+void NodeCore::directory_refresh(TimePoint now) {
+    directory_timer_ = false;
+    const auto topics = mailbox_.topics();
+    for (const auto& topic : topics) directory_announce(topic);
+    if (topics.empty()) return;  // the next adoption starts the timer again
+    directory_timer_ = true;
+    schedule(now + config_.params.directory_refresh, TimerKind::directory_refresh);
+}
+
+void NodeCore::directory_query(const std::string& topic, std::uint64_t lookup_generation) {
+    if (!directory_ || !config_.params.use_directory) return;
+    if (directory_queries_.size() >= max_lookups) {
+        directory_queries_.erase(directory_queries_.begin());  // its answer will be ignored
+        ++stats_.directory_queries_dropped;
+    }
+    const std::uint64_t id = fresh_id();
+    directory_queries_[id] = DirectoryQuery{topic, lookup_generation};
+    ++stats_.directory_queries;
+    directory_->query(id, directory_key(topic));
+}
+
+TimePoint NodeCore::on_directory_answer(TimePoint now, std::uint64_t query_id,
+                                        const std::vector<Bytes>& values) {
+    auto it = directory_queries_.find(query_id);
+    if (it == directory_queries_.end()) {
+        ++stats_.unexpected_messages;
+        return next_wakeup();
+    }
+    const DirectoryQuery q = std::move(it->second);
+    directory_queries_.erase(it);
+
+    // Anyone may store anything under a key: only entries of this topic count, and nodes that
+    // failed to answer lately (a dead mailbox's entry lives on for up to 10 minutes) are skipped.
+    std::vector<wire::NodeAddr> found;
+    for (const auto& v : values) {
+        auto m = wire::decode(v);
+        const auto* intro = m.ok() ? std::get_if<wire::MailboxIntro>(&*m) : nullptr;
+        if (!intro || intro->topic != q.topic) {
+            ++stats_.directory_values_bad;
+            continue;
+        }
+        for (const auto& a : intro->mailboxes) {
+            if (a.id == config_.id || suspected(a.id, now) || !a.endpoint.to_endpoint().valid())
+                continue;
+            if (std::none_of(found.begin(), found.end(), [&](const auto& f) { return f.id == a.id; }) &&
+                found.size() < wire::max_walk_hits)
+                found.push_back(a);
+        }
+    }
+    if (found.empty()) return next_wakeup();
+    ++stats_.directory_answers;
+    for (const auto& a : found) known_.learn(q.topic, a, now);
+    if (mailbox_.holds(q.topic))
+        for (const auto& a : found) link_peer(now, q.topic, a);
+
+    // A client's lookup still searching: the mailboxes found serve its waiting clients now.
+    auto l = lookups_.find(q.topic);
+    if (l != lookups_.end() && l->second.generation == q.lookup_generation &&
+        !l->second.discovery && !l->second.need_new) {
+        ++stats_.lookups_found_in_directory;
+        ++stats_.lookups_found_existing;
+        std::vector<wire::NodeAddr> hits = l->second.hits;
+        for (const auto& a : found)
+            if (std::none_of(hits.begin(), hits.end(), [&](const auto& h) { return h.id == a.id; }))
+                hits.push_back(a);
+        resolve_lookup(now, q.topic, hits);
+    }
+    return next_wakeup();
+}
+
+}  // namespace elmo

@@ -1,0 +1,147 @@
+// The DHT directory of mailboxes (docs/dissemination.md, "Rendezvous") with a fake directory:
+// a mailbox announces its topics, a home's lookup takes the mailbox the directory names instead
+// of electing another one, and entries of other topics or of silent nodes are not used.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "tests/node/core_harness.hpp"
+
+namespace elmo::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+// One store shared by every node's port; queries wait until the test answers them.
+struct FakeDht {
+    std::map<DirectoryKey, std::map<std::uint64_t, Bytes>> store;
+    struct Port : DirectoryPort {
+        FakeDht* dht = nullptr;
+        std::vector<std::pair<std::uint64_t, DirectoryKey>> queries;
+        int announces = 0;
+        void announce(const DirectoryKey& key, std::uint64_t value_id, ByteView value) override {
+            ++announces;
+            dht->store[key][value_id] = Bytes(value.begin(), value.end());
+        }
+        void query(std::uint64_t id, const DirectoryKey& key) override {
+            queries.push_back({id, key});
+        }
+    };
+    std::vector<Port> ports;
+    explicit FakeDht(CoreCluster& c, std::size_t n) : ports(n) {
+        for (std::size_t i = 0; i < n; ++i) {
+            ports[i].dht = this;
+            c.core(i).set_directory(&ports[i]);
+        }
+    }
+    // Answers node i's queries from the store.
+    void answer(CoreCluster& c, std::size_t i) {
+        auto qs = std::move(ports[i].queries);
+        ports[i].queries.clear();
+        for (const auto& [id, key] : qs) {
+            std::vector<Bytes> values;
+            for (const auto& [vid, v] : store[key]) values.push_back(v);
+            c.node(i).wake = c.core(i).on_directory_answer(c.now(), id, values);
+        }
+    }
+};
+
+Bytes cid(int n) { return Bytes{'c', static_cast<std::uint8_t>(n)}; }
+
+// Node 0 holds "t" (elected for its own client); nodes 1 and 2 are neighbours of each other only,
+// so no walk of theirs can reach node 0 or its hints.
+struct SplitWorld {
+    CoreCluster c{3};
+    FakeDht dht{c, 3};
+    SplitWorld() {
+        c.link(1, 2);
+        c.start();
+        c.connect_client(0, 1, cid(1));
+        c.client_frame(0, 1, wire::Subscribe{1, "t", {}});
+        c.run_for(10s);
+    }
+};
+
+TEST(NodeDirectory, AMailboxAnnouncesItsTopicWhenItTakesIt) {
+    SplitWorld s;
+    ASSERT_TRUE(s.c.core(0).mailbox().holds("t"));
+    EXPECT_EQ(s.dht.ports[0].announces, 1);
+    ASSERT_EQ(s.dht.store.size(), 1u);
+    auto m = wire::decode(s.dht.store.begin()->second.begin()->second);
+    ASSERT_TRUE(m.ok());
+    auto* intro = std::get_if<wire::MailboxIntro>(&*m);
+    ASSERT_NE(intro, nullptr);
+    EXPECT_EQ(intro->topic, "t");
+    ASSERT_EQ(intro->mailboxes.size(), 1u);
+    EXPECT_EQ(intro->mailboxes[0].id, s.c.core(0).id());
+    // Refreshed while held, so that the entry outlives the DHT's value lifetime.
+    s.c.run_for(s.c.core(0).params().directory_refresh + 1s);
+    EXPECT_EQ(s.dht.ports[0].announces, 2);
+}
+
+TEST(NodeDirectory, ALookupRegistersWithTheMailboxTheDirectoryNames) {
+    SplitWorld s;
+    s.c.connect_client(1, 2, cid(2));
+    s.c.client_frame(1, 2, wire::Subscribe{2, "t", {}});
+    ASSERT_EQ(s.dht.ports[1].queries.size(), 1u) << "the lookup asks the directory";
+    s.dht.answer(s.c, 1);
+    s.c.run_for(5s);
+    auto r = s.c.last_result(1, 2);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, wire::SubscribeStatus::registered);
+    EXPECT_EQ(r->mailbox.id, s.c.core(0).id()) << "not a second mailbox elected by this home";
+    EXPECT_FALSE(s.c.core(1).mailbox().holds("t"));
+    EXPECT_FALSE(s.c.core(2).mailbox().holds("t"));
+    EXPECT_EQ(s.c.core(1).stats().lookups_found_in_directory, 1u);
+}
+
+TEST(NodeDirectory, WithoutAnAnswerTheHomeElectsAsBefore) {
+    SplitWorld s;
+    s.c.connect_client(1, 2, cid(2));
+    s.c.client_frame(1, 2, wire::Subscribe{2, "t", {}});
+    s.c.run_for(15s);  // the query is never answered (a lost DHT get)
+    auto r = s.c.last_result(1, 2);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, wire::SubscribeStatus::registered);
+    EXPECT_NE(r->mailbox.id, s.c.core(0).id());
+}
+
+TEST(NodeDirectory, EntriesOfAnotherTopicOrGarbageAreIgnored) {
+    SplitWorld s;
+    // Someone stored junk and another topic's entry under "t"'s key.
+    auto& values = s.dht.store.begin()->second;
+    values.clear();
+    values[7] = Bytes{0xE1, 0x00, 0x42};
+    values[8] = wire::encode(wire::MailboxIntro{"other", {s.c.core(0).self_addr()}});
+    s.c.connect_client(1, 2, cid(2));
+    s.c.client_frame(1, 2, wire::Subscribe{2, "t", {}});
+    s.dht.answer(s.c, 1);
+    s.c.run_for(15s);
+    EXPECT_EQ(s.c.core(1).stats().directory_values_bad, 2u);
+    EXPECT_EQ(s.c.core(1).stats().lookups_found_in_directory, 0u);
+    auto r = s.c.last_result(1, 2);
+    ASSERT_TRUE(r);
+    EXPECT_NE(r->mailbox.id, s.c.core(0).id());
+}
+
+TEST(NodeDirectory, MailboxesOfATopicLinkThroughTheDirectory) {
+    SplitWorld s;
+    // Node 2 elects itself for "t" too (its lookup got no answer): a split.
+    s.c.connect_client(2, 3, cid(3));
+    s.c.client_frame(2, 3, wire::Subscribe{3, "t", {}});
+    s.c.run_for(15s);
+    ASSERT_TRUE(s.c.core(2).mailbox().holds("t"));
+    ASSERT_TRUE(s.c.core(2).mailbox().links("t").empty());
+    // Its discovery asks the directory, which names node 0: the two link.
+    for (int i = 0; i < 40 && s.c.core(2).mailbox().links("t").empty(); ++i) {
+        s.dht.answer(s.c, 2);
+        s.c.run_for(1s);
+    }
+    ASSERT_EQ(s.c.core(2).mailbox().links("t").size(), 1u);
+    EXPECT_EQ(s.c.core(2).mailbox().links("t")[0].id, s.c.core(0).id());
+    s.c.run_for(2s);
+    ASSERT_EQ(s.c.core(0).mailbox().links("t").size(), 1u) << "the link goes both ways";
+}
+
+}  // namespace
+}  // namespace elmo::test
