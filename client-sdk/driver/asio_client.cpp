@@ -73,12 +73,15 @@ AsioClient::~AsioClient() {
 template <class F>
 void AsioClient::drive(F&& call) {
     if (stopped_) return;
-    bool was = core_->connected();
     call(Clock::now());
     if (stopped_) return;  // a handler stopped the client
     arm_timer();
+    // Compared with what was last reported, not with the state before this call: a handler
+    // may have driven the core (and reported) in between.
     bool is = core_->connected();
-    if (was != is && connection_handler_) connection_handler_(is);
+    if (is == reported_connected_) return;
+    reported_connected_ = is;
+    if (connection_handler_) connection_handler_(is);
 }
 
 void AsioClient::arm_timer() {

@@ -98,7 +98,8 @@ class AsioClient {
     void start();  // connects to a bootstrap node
     void subscribe(const std::string& topic);
     void unsubscribe(const std::string& topic);
-    // Queued in the outbox and sent when connected, retried until a mailbox stores it.
+    // Queued in the outbox and sent when connected, retried until a mailbox stores it. After
+    // stop(): refused as outbox_full (nothing would ever send it).
     Result<wire::EventId, ClientCore::PublishError> publish(const std::string& topic,
                                                             Bytes payload);
     void poll_now();
@@ -159,6 +160,7 @@ class AsioClient {
     Endpoint target_;
     bool started_ = false;
     bool stopped_ = false;
+    bool reported_connected_ = false;  // what the connection handler last heard
     AsioClientStats stats_;
     std::string last_error_;
     EventHandler event_handler_;

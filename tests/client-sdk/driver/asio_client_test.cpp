@@ -124,6 +124,30 @@ TEST_F(DriverTest, SubscribeAndPublishRoundTripOverTls) {
     EXPECT_EQ(node.listener().stats().handshake_failed, 0u);
 }
 
+TEST_F(DriverTest, HandlersMayCallBackIntoTheClient) {
+    const auto& id = test::test_identity();
+    LoopbackNode node(io, node_config(id));
+    auto pins = TrustPolicy::pinned({fingerprint(id)});
+    Received asker_got;
+    auto asker = make_client("asker", node.endpoint(), pins, &asker_got);
+    auto bot = make_client("bot", node.endpoint(), pins);
+    // The bot answers every question from inside its event handler.
+    bot->set_event_handler([&](const wire::Event& e) {
+        Bytes answer = e.payload;
+        answer.push_back('!');
+        EXPECT_TRUE(bot->publish("answers", answer).ok());
+    });
+    asker->start();
+    bot->start();
+    asker->subscribe("answers");
+    bot->subscribe("questions");
+    ASSERT_TRUE(run_until(
+        io, [&] { return registered(*asker, "answers") && registered(*bot, "questions"); }));
+    ASSERT_TRUE(asker->publish("questions", Bytes{'?'}).ok());
+    ASSERT_TRUE(run_until(io, [&] { return !asker_got.events.empty(); }));
+    EXPECT_EQ(asker_got.events[0].payload, (Bytes{'?', '!'}));
+}
+
 TEST_F(DriverTest, PlainTcpForBenchmarks) {
     LoopbackNode node(io, node_config(test::test_identity(), /*plain=*/true));
     Received got;
