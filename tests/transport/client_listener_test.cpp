@@ -156,6 +156,39 @@ TEST_F(ListenerTest, HalfFinishedHandshakeIsCutAtTheDeadline) {
     EXPECT_EQ(stats().open, 1u);
 }
 
+TEST_F(ListenerTest, CorruptRecordAfterTheHandshakeClosesOnlyThatClient) {
+    open();
+    auto good = client();
+    expect_echo(*good, "before");
+    // A hand-driven TLS client over a raw socket, so that it can corrupt a record.
+    auto tls = transport::TlsSession::create(transport::TlsSession::Role::client,
+                                             transport::TlsCredentials::client().value())
+                   .value();
+    RawClient raw(io, listener->port());
+    ASSERT_TRUE(tls->handshake().ok());
+    raw.write(tls->take_output());
+    ASSERT_TRUE(run_until(io, [&] {
+        raw.closed_by_peer();
+        if (!raw.received.empty()) {
+            tls->feed(raw.received);
+            raw.received.clear();
+            EXPECT_TRUE(tls->handshake().ok());
+            if (tls->has_output()) raw.write(tls->take_output());
+        }
+        return tls->state() == transport::TlsSession::State::established;
+    }));
+    ASSERT_TRUE(run_until(io, [&] { return events.connected.size() == 2; }));
+    ASSERT_TRUE(tls->write(transport::encode_frame(as_bytes("tampered"))).ok());
+    Bytes record = tls->take_output();
+    record.back() ^= 0x01;
+    raw.write(record);
+    ASSERT_TRUE(run_until(io, [&] { return events.disconnected.size() == 1; }));
+    EXPECT_EQ(events.disconnected[0], events.connected[1]);
+    EXPECT_EQ(stats().closed_by_peer, 1u);
+    EXPECT_EQ(stats().frames_in, 1u);  // only the good client's frame got through
+    expect_echo(*good, "after");
+}
+
 TEST_F(ListenerTest, OversizedFrameClosesTheConnection) {
     ClientListenerConfig cfg;
     cfg.max_frame_bytes = 1024;
