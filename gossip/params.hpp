@@ -39,8 +39,12 @@ struct GossipParams {
     std::size_t seen_capacity = 1024;
 
     // ---- anti-entropy and liveness ----
-    // Each peer gets a Digest this often (the first one a period after it was linked).
+    // Each peer gets a Digest this often ...
     Duration digest_period = std::chrono::seconds(60);
+    // ... the first one this soon after it was linked: two mailboxes elected apart (a split after
+    // their topic's mailboxes died) hold events the other lacks, and the tree carries only what
+    // arrives after the link; waiting a whole period would make those events a minute late.
+    Duration first_digest = std::chrono::seconds(5);
     // A digest lists the ids the peer has not acknowledged yet (its answer acknowledges every id
     // before the first one it lacks) that arrived within this window: a peer that keeps missing
     // an id is offered it again every period until the id is this old ...

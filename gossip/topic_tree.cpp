@@ -27,7 +27,7 @@ PeerResult TopicTree::add_peer(const wire::NodeAddr& addr, TimePoint now) {
     p.addr = addr;
     p.endpoint = addr.endpoint.to_endpoint();
     p.last_heard = now;
-    p.next_digest = now + ctx_.params->digest_period;
+    p.next_digest = now + std::min(ctx_.params->first_digest, ctx_.params->digest_period);
     peers_.emplace(addr.id, std::move(p));
     return PeerResult::added;
 }
@@ -54,8 +54,10 @@ std::optional<wire::NodeAddr> TopicTree::peer_addr(const NodeId& id) const {
 }
 
 void TopicTree::heard(const NodeId& id, TimePoint now) {
-    if (auto it = peers_.find(id); it != peers_.end())
+    if (auto it = peers_.find(id); it != peers_.end()) {
         it->second.last_heard = std::max(it->second.last_heard, now);
+        it->second.ever_heard = true;
+    }
 }
 
 void TopicTree::set_eager(const NodeId& id, bool eager) {
@@ -322,7 +324,8 @@ std::vector<wire::NodeAddr> TopicTree::fire_digests(TimePoint now) {
                                   std::min(params.digest_max_ids, wire::max_gossip_ids));
         // Nothing to compare and the peer is evidently alive: an empty digest would only be a
         // keepalive. Quiet links thus exchange about one digest per two periods, not two per one.
-        if (listing.ids.empty() && now - p.last_heard < params.digest_period) {
+        // (A peer never heard from gets it anyway: it may not know of the link, its join lost.)
+        if (listing.ids.empty() && p.ever_heard && now - p.last_heard < params.digest_period) {
             ++ctx_.counters->digests_skipped;
             continue;
         }

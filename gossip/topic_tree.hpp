@@ -91,6 +91,7 @@ class TopicTree {
         Endpoint endpoint;
         bool eager = true;
         TimePoint last_heard{};
+        bool ever_heard = false;  // anything from the peer since the link (its join arrived)
         TimePoint next_digest{};
         // Seen-set positions: the last one listed in a digest to this peer, and the last one
         // the peer acknowledged (a DigestWant not asking for it or anything before it).

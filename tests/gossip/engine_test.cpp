@@ -11,8 +11,27 @@ class EngineTest : public ::testing::Test {
   protected:
     EngineTest() { engine_.add_topic("t"); }
     FakePort port_;
-    GossipEngine engine_{node_id(0), port_};
+    // Digests on a plain period from the link (first_digest has its own test).
+    static GossipParams periodic() {
+        GossipParams p;
+        p.first_digest = p.digest_period;
+        return p;
+    }
+    GossipEngine engine_{node_id(0), port_, periodic()};
 };
+
+TEST_F(EngineTest, FirstDigestGoesSoonAfterTheLinkEvenIfEmpty) {
+    GossipParams p;  // defaults: first_digest 5 s
+    FakePort port;
+    GossipEngine e{node_id(0), port, p};
+    e.add_topic("t");
+    e.add_peer(t0, "t", addr(1));
+    EXPECT_EQ(e.next_wakeup(), t0 + p.first_digest);
+    e.on_timer(t0 + p.first_digest);
+    // The peer was never heard from: its join may be lost, so the (empty) digest goes anyway.
+    EXPECT_EQ(port.sent_of<wire::Digest>(1).size(), 1u);
+    EXPECT_EQ(e.next_wakeup(), t0 + p.first_digest + p.digest_period);
+}
 
 TEST_F(EngineTest, TopicsAndPeerResults) {
     EXPECT_FALSE(engine_.add_topic("t"));

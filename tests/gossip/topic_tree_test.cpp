@@ -9,7 +9,13 @@ namespace {
 
 class TreeTest : public ::testing::Test {
   protected:
-    explicit TreeTest(GossipParams p = {}) : engine_(node_id(0), port_, p) {}
+    explicit TreeTest(GossipParams p = periodic()) : engine_(node_id(0), port_, p) {}
+    // Digests on a plain period from the link (first_digest is tested in engine_test.cpp).
+    static GossipParams periodic() {
+        GossipParams p;
+        p.first_digest = p.digest_period;
+        return p;
+    }
     void SetUp() override {
         engine_.add_topic("t");
         for (int n = 1; n <= 3; ++n)
