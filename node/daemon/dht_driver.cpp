@@ -106,6 +106,10 @@ TimePoint DhtDriver::run(const std::uint8_t* data, std::size_t size, const dht::
 
 TimePoint DhtDriver::on_datagram(const asio::ip::udp::endpoint& from, ByteView data,
                                  TimePoint now) {
+    if (const auto v = check_dht_datagram(data); v != DhtGuardVerdict::pass) {
+        ++stats_.guard_drops[static_cast<std::size_t>(v)];
+        return next_;
+    }
     return run(data.data(), data.size(),
                dht::SockAddr(from.data(), static_cast<socklen_t>(from.size())), now);
 }

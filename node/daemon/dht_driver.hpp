@@ -14,6 +14,7 @@
 
 #include "common/node_id.hpp"
 #include "common/time.hpp"
+#include "node/daemon/dht_guard.hpp"
 #include "node/daemon/elmod_config.hpp"
 #include "node/daemon/log.hpp"
 #include "node/daemon/udp_port.hpp"
@@ -24,6 +25,8 @@ namespace elmo::daemon {
 struct DhtDriverStats {
     std::uint64_t periodic_calls = 0;
     std::uint64_t exceptions = 0;           // thrown by OpenDHT on a datagram or tick: dropped
+    // Refused by the shape check before OpenDHT saw them (dht_guard.hpp), by verdict.
+    std::array<std::uint64_t, 4> guard_drops{};
     std::uint64_t bootstrap_pings = 0;
     std::uint64_t bootstrap_resolve_failures = 0;
     // OpenDHT's message counters (ping, find, get, listen, put), accumulated: OpenDHT resets

@@ -200,6 +200,11 @@ void dht_stats(Text& t, const DhtDriverStats& s, const dht::NodeStats& n, bool c
     t.gauge("overlay_neighbours", "Neighbours the node core sees.", double(neighbours));
     t.counter("dht_exceptions_total", "OpenDHT exceptions on input (datagram dropped).",
               s.exceptions);
+    t.family("dht_dropped_total", "counter",
+             "DHT datagrams dropped before OpenDHT parsed them, by reason.");
+    for (std::size_t i = 1; i < s.guard_drops.size(); ++i)
+        t.sample("dht_dropped_total", {{"reason", to_string(static_cast<DhtGuardVerdict>(i))}},
+                 double(s.guard_drops[i]));
     t.counter("dht_bootstrap_pings_total", "Bootstrap pings sent.", s.bootstrap_pings);
     t.family("dht_messages_total", "counter", "OpenDHT requests by direction and kind.");
     for (std::size_t i = 0; i < DhtDriver::message_kinds.size(); ++i) {
