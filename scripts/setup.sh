@@ -8,6 +8,7 @@ packages=(
   libopendht-dev                         # the DHT (pulls asio, msgpack, gnutls, jsoncpp, openssl)
   libmsgpack-cxx-dev libgnutls28-dev libasio-dev libjsoncpp-dev libssl-dev
   libboost-program-options-dev           # command-line and config parsing
+  librestinio-dev                        # elmod's metrics endpoint (HTTP; pulls fmt, http-parser)
   libgtest-dev libgmock-dev              # tests
   libbenchmark-dev                       # micro-benchmarks
   gnuplot-nox                            # report plots

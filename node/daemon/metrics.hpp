@@ -1,7 +1,7 @@
 #pragma once
 // The daemon's metrics in the Prometheus text exposition format (version 0.0.4), served on the
 // admin port (admin_server.hpp). Rendering is a pure function of counter structs, so a test can
-// check the text without a daemon; the names are documented in docs/metrics.md's daemon section.
+// check the text without a daemon; the names are listed in docs/daemon.md ("Metrics").
 #include <opendht/callbacks.h>
 
 #include <array>
