@@ -20,3 +20,9 @@ endif()
 
 # OpenDHT's public headers include asio and msgpack; they are not ours to warn about.
 set_target_properties(opendht PROPERTIES INTERFACE_SYSTEM_INCLUDE_DIRECTORIES "/usr/include")
+
+# asio picks aligned_alloc or operator new for its handler memory depending on whether a
+# standard header was included before it; translation units that disagree break the one
+# definition rule (ASan: alloc-dealloc mismatch). One choice for every target, OpenDHT's
+# includes included.
+add_compile_definitions(ASIO_HAS_STD_ALIGNED_ALLOC=1)
