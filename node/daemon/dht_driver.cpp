@@ -146,6 +146,52 @@ TimePoint DhtDriver::bootstrap(const std::vector<HostPort>& contacts, TimePoint 
     return next_;
 }
 
+void DhtDriver::announce(const DirectoryKey& key, std::uint64_t value_id, ByteView value) {
+    ++stats_.directory_announces;
+    try {
+        auto v = std::make_shared<dht::Value>(value.data(), value.size());
+        v->id = value_id;
+        dht_->put(dht::InfoHash(key.data(), key.size()), std::move(v));
+    } catch (const std::exception& e) {
+        ++stats_.exceptions;
+        log_.debug("dht", "announce failed: ", e.what());
+    }
+    next_ = TimePoint{};  // only periodic() makes the DHT act on the new operation
+}
+
+void DhtDriver::query(std::uint64_t query_id, const DirectoryKey& key) {
+    ++stats_.directory_queries;
+    // At most this many values per answer: a key is a topic's mailboxes, a few dozen at most.
+    constexpr std::size_t max_values = 64;
+    auto values = std::make_shared<std::vector<Bytes>>();
+    auto answers = answers_;
+    try {
+        dht_->get(
+            dht::InfoHash(key.data(), key.size()),
+            [values](const std::vector<std::shared_ptr<dht::Value>>& vs) {
+                for (const auto& v : vs)
+                    if (v && values->size() < max_values)
+                        values->emplace_back(v->data.begin(), v->data.end());
+                return true;
+            },
+            [answers, values, query_id](bool, const std::vector<std::shared_ptr<dht::Node>>&) {
+                answers->push_back(DirectoryAnswer{query_id, std::move(*values)});
+            });
+    } catch (const std::exception& e) {
+        ++stats_.exceptions;
+        answers_->push_back(DirectoryAnswer{query_id, {}});  // every query is answered
+    }
+    next_ = TimePoint{};
+}
+
+std::vector<DirectoryAnswer> DhtDriver::take_answers() {
+    std::vector<DirectoryAnswer> out;
+    out.swap(*answers_);
+    stats_.directory_answers += out.size();
+    for (const auto& a : out) stats_.directory_values += a.values.size();
+    return out;
+}
+
 std::vector<Neighbour> DhtDriver::neighbours() const {
     // The table changes only inside periodic(): recompute once per call of it.
     if (cached_at_ == stats_.periodic_calls) return cache_;

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,10 @@ struct DhtDriverStats {
     std::uint64_t exceptions = 0;           // thrown by OpenDHT on a datagram or tick: dropped
     // Refused by the shape check before OpenDHT saw them (dht_guard.hpp), by verdict.
     std::array<std::uint64_t, 4> guard_drops{};
+    std::uint64_t directory_announces = 0;
+    std::uint64_t directory_queries = 0;
+    std::uint64_t directory_answers = 0;
+    std::uint64_t directory_values = 0;     // values returned by queries
     std::uint64_t bootstrap_pings = 0;
     std::uint64_t bootstrap_resolve_failures = 0;
     // OpenDHT's message counters (ping, find, get, listen, put), accumulated: OpenDHT resets
@@ -35,7 +40,15 @@ struct DhtDriverStats {
     std::array<std::uint64_t, 5> messages_out{};
 };
 
-class DhtDriver final : public OverlayPort {
+// Also the core's directory (DESIGN: the DHT as a directory of mailboxes): announce is a DHT put,
+// query a DHT get whose answer is queued by OpenDHT's callbacks and handed to the core by the
+// daemon after the current call returns (take_answers), never from inside the core's call.
+struct DirectoryAnswer {
+    std::uint64_t query_id = 0;
+    std::vector<Bytes> values;
+};
+
+class DhtDriver final : public OverlayPort, public DirectoryPort {
 public:
     static constexpr std::array<const char*, 5> message_kinds = {"ping", "find", "get", "listen",
                                                                  "put"};
@@ -60,6 +73,13 @@ public:
     // OverlayPort: the routing table's nodes of the port's address family, ordered by id.
     std::vector<Neighbour> neighbours() const override;
 
+    // DirectoryPort
+    void announce(const DirectoryKey& key, std::uint64_t value_id, ByteView value) override;
+    void query(std::uint64_t query_id, const DirectoryKey& key) override;
+    // The answers that arrived since the last call (each query is answered once).
+    std::vector<DirectoryAnswer> take_answers();
+    bool has_answers() const { return !answers_->empty(); }
+
     dht::NodeStats nodes_stats() const;
     // Folds OpenDHT's message counters into stats() (they reset when read).
     void collect_message_stats();
@@ -73,9 +93,12 @@ private:
     const Log& log_;
     sa_family_t family_;
     std::unique_ptr<dht::Dht> dht_;
-    TimePoint next_ = TimePoint::min();
+    TimePoint next_{};
     dht::NodeStatus status_ = dht::NodeStatus::Disconnected;
     DhtDriverStats stats_;
+    // Shared with OpenDHT's callbacks, which may outlive a call (they hold the pointer).
+    std::shared_ptr<std::vector<DirectoryAnswer>> answers_ =
+        std::make_shared<std::vector<DirectoryAnswer>>();
     mutable std::uint64_t cached_at_ = ~std::uint64_t{0};
     mutable std::vector<Neighbour> cache_;
 };

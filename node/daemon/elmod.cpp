@@ -112,6 +112,7 @@ private:
     void sync_journal(TimePoint now);
     void on_tick();
     void arm();
+    void deliver_directory_answers();
     TimePoint next_due() const;
     void begin_shutdown();
     void finish();
@@ -201,6 +202,7 @@ bool Daemon::start() {
     cc.seed = (std::uint64_t{rd()} << 32) ^ rd();
     log_.debug("elmod", "core seed ", cc.seed);
     core_ = std::make_unique<NodeCore>(cc, datagram_port_, *dht_, client_port_);
+    core_->set_directory(dht_.get());
     mailbox::Mailbox& mb = core_->mailbox_for_restore();
     mb.set_wall_clock(mailbox::WallClock{now, unix_ms()});
     persistence_->restore_into(mb, now);
@@ -346,13 +348,26 @@ TimePoint Daemon::next_due() const {
     return next;
 }
 
+// Directory answers queued by OpenDHT's callbacks go to the core after the call that produced
+// them returned. A round may queue more (a core call that queries at once): a few rounds here,
+// the rest at the next tick.
+void Daemon::deliver_directory_answers() {
+    for (int round = 0; round < 4 && dht_->has_answers(); ++round) {
+        const TimePoint now = Clock::now();
+        for (const auto& a : dht_->take_answers())
+            core_next_ = core_->on_directory_answer(now, a.query_id, a.values);
+    }
+}
+
 void Daemon::arm() {
     if (finished_) return;
-    const TimePoint next = next_due();
+    deliver_directory_answers();
+    const TimePoint now = Clock::now();
+    TimePoint next = std::max(next_due(), now);
+    if (dht_->has_answers()) next = now;
     if (timer_waiting_ && next >= armed_at_) return;
     armed_at_ = next;
     // A far deadline instead of max(): asio computes durations from it.
-    const TimePoint now = Clock::now();
     timer_.expires_at(next - now > std::chrono::hours(1) ? now + std::chrono::hours(1) : next);
     timer_waiting_ = true;
     const std::uint64_t generation = ++timer_generation_;

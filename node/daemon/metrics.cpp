@@ -205,6 +205,12 @@ void dht_stats(Text& t, const DhtDriverStats& s, const dht::NodeStats& n, bool c
     for (std::size_t i = 1; i < s.guard_drops.size(); ++i)
         t.sample("dht_dropped_total", {{"reason", to_string(static_cast<DhtGuardVerdict>(i))}},
                  double(s.guard_drops[i]));
+    t.counter("directory_announces_total", "Directory puts (a mailbox announcing a topic).",
+              s.directory_announces);
+    t.counter("directory_queries_total", "Directory gets (who holds a topic).",
+              s.directory_queries);
+    t.counter("directory_values_total", "Values the directory's gets returned.",
+              s.directory_values);
     t.counter("dht_bootstrap_pings_total", "Bootstrap pings sent.", s.bootstrap_pings);
     t.family("dht_messages_total", "counter", "OpenDHT requests by direction and kind.");
     for (std::size_t i = 0; i < DhtDriver::message_kinds.size(); ++i) {
