@@ -1,0 +1,130 @@
+// The heavy scenario (label `heavy`, minutes of CPU): 16 elmod processes, 100 TLS
+// clients over 20 topics, and kill -9 of 4 nodes while events are being published; the killed
+// nodes restart from their data dirs 10 s later. Every accepted publication must reach every
+// subscriber of its topic exactly once (DESIGN 2.6), whatever node each client was homed at.
+#include <gtest/gtest.h>
+
+#include <csignal>
+#include <cstdio>
+#include <map>
+#include <memory>
+
+#include "elmod_clients.hpp"
+#include "temp_dir.hpp"
+
+namespace elmo::daemon::test {
+namespace {
+
+constexpr int node_count = 16;
+constexpr int client_count = 100;
+constexpr int topic_count = 20;
+constexpr int publish_seconds = 30;
+const std::vector<int> victims = {3, 7, 10, 14};
+
+std::string topic_of(int client) { return "topic-" + std::to_string(client % topic_count); }
+
+TEST(ElmodHeavy, SixteenNodesHundredClientsFourKilledWhilePublishing) {
+    TempDir dir;
+    std::vector<NodeSpec> specs;
+    std::vector<std::unique_ptr<Elmod>> nodes;
+    for (int i = 0; i < node_count; ++i) {
+        NodeSpec s = NodeSpec::fresh(dir / ("n" + std::to_string(i)));
+        if (i > 0) s.extra = {"--bootstrap", "127.0.0.1:" + std::to_string(specs[0].port)};
+        specs.push_back(s);
+        nodes.push_back(std::make_unique<Elmod>(s, dir / ("n" + std::to_string(i) + ".log")));
+    }
+    ASSERT_TRUE(poll_until(120s, [&] {
+        for (auto& n : nodes)
+            if (n->sample("elmo_dht_nodes{state=\"good\"}").value_or(0) < 3) return false;
+        return true;
+    }, 500ms)) << nodes[5]->process().log();
+    std::vector<transport::CertFingerprint> pins;
+    for (const auto& s : specs) pins.push_back(fingerprint(s));
+
+    asio::io_context io;
+    auto credentials = transport::TlsCredentials::client();
+    ASSERT_TRUE(credentials.ok());
+    std::vector<std::unique_ptr<TestClient>> clients;
+    for (int c = 0; c < client_count; ++c) {
+        // Home first, then two other nodes to fail over to.
+        std::vector<NodeSpec> homes;
+        for (int k = 0; k < 3; ++k) homes.push_back(specs[static_cast<std::size_t>((c + 5 * k) % node_count)]);
+        clients.push_back(make_client(io, "client-" + std::to_string(c), homes, pins, *credentials));
+        ASSERT_TRUE(clients.back());
+        clients.back()->client->subscribe(topic_of(c));
+    }
+    ASSERT_TRUE(run_until(io, 60s, [&] {
+        for (auto& c : clients)
+            if (!c->client->connected()) return false;
+        return true;
+    }));
+
+    // One publication per topic per second (clients 0..19 publish), 4 nodes killed at 10 s and
+    // restarted at 20 s.
+    std::map<std::string, std::set<wire::EventId>> published;
+    std::uint64_t refused = 0;
+    const auto start = std::chrono::steady_clock::now();
+    for (int s = 0; s < publish_seconds; ++s) {
+        for (int c = 0; c < topic_count; ++c) {
+            auto id = clients[static_cast<std::size_t>(c)]->client->publish(
+                topic_of(c), Bytes(100, static_cast<std::uint8_t>(s)));
+            if (id.ok()) published[topic_of(c)].insert(*id);
+            else ++refused;
+        }
+        if (s == 10)
+            for (int v : victims) nodes[static_cast<std::size_t>(v)]->process().signal(SIGKILL);
+        if (s == 20)
+            for (int v : victims) {
+                nodes[static_cast<std::size_t>(v)]->process().wait(5s);
+                nodes[static_cast<std::size_t>(v)] = std::make_unique<Elmod>(
+                    specs[static_cast<std::size_t>(v)], dir / ("n" + std::to_string(v) + ".restart.log"));
+            }
+        const auto until = start + std::chrono::seconds(s + 1);
+        run_until(io, 2s, [&] { return std::chrono::steady_clock::now() >= until; });
+    }
+    EXPECT_EQ(refused, 0u);
+
+    auto delivered = [&] {
+        std::size_t pairs = 0, got = 0;
+        for (const auto& c : clients) {
+            const auto& want = published[topic_of(static_cast<int>(&c - &clients[0]))];
+            pairs += want.size();
+            for (const auto& id : want) got += c->received.contains(id) || c->accepted.contains(id);
+        }
+        return std::pair{got, pairs};
+    };
+    auto all_accepted = [&] {
+        std::size_t n = 0;
+        for (int c = 0; c < topic_count; ++c) n += clients[static_cast<std::size_t>(c)]->accepted.size();
+        return n;
+    };
+    // Clients poll their mailboxes on reconnection and periodically; the deadline covers a
+    // client whose home died and whose mailbox moved.
+    const bool complete = run_until(io, 240s, [&] {
+        auto [got, pairs] = delivered();
+        return got == pairs && all_accepted() == topic_count * publish_seconds;
+    });
+    auto [got, pairs] = delivered();
+    std::uint64_t duplicates = 0;
+    for (const auto& c : clients) duplicates += c->duplicates;
+    std::printf("published %d, accepted %zu; delivered %zu of %zu (event, subscriber) pairs "
+                "(%.4f); duplicates seen by handlers %llu; %.0f s after publishing began\n",
+                topic_count * publish_seconds, all_accepted(), got, pairs,
+                pairs ? double(got) / double(pairs) : 0.0,
+                static_cast<unsigned long long>(duplicates),
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    EXPECT_TRUE(complete);
+    EXPECT_EQ(all_accepted(), static_cast<std::size_t>(topic_count * publish_seconds));
+    EXPECT_EQ(duplicates, 0u);
+
+    for (auto& c : clients) c->client->stop();
+    for (auto& n : nodes) n->process().signal(SIGTERM);
+    for (auto& n : nodes) {
+        auto e = n->process().wait(10s);
+        ASSERT_TRUE(e);
+        EXPECT_EQ(e->code, 0) << n->process().log();
+    }
+}
+
+}  // namespace
+}  // namespace elmo::daemon::test
