@@ -17,7 +17,7 @@
 namespace elmo::mailbox {
 
 class ChangeObserver {
-public:
+  public:
     virtual ~ChangeObserver() = default;
     virtual void topic_adopted(const std::string& topic) = 0;
     // The topic evaporated (idle) or was given up (shutdown): its events, registrations and

@@ -220,7 +220,8 @@ RegisterOutcome Mailbox::register_client(const std::string& topic, const ClientI
     t->last_active = std::max(t->last_active, now_);
     due_ = std::min(due_, expires);
     ++counters_.registrations_new;
-    if (observer_) observer_->registration_set(topic, client, home, wall_clock_.to_unix_ms(expires));
+    if (observer_)
+        observer_->registration_set(topic, client, home, wall_clock_.to_unix_ms(expires));
     return {RegisterResult::registered, expires};
 }
 

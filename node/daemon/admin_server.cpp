@@ -14,7 +14,9 @@ struct AdminServer::Impl {
 
 AdminServer::AdminServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-AdminServer::~AdminServer() { close(); }
+AdminServer::~AdminServer() {
+    close();
+}
 
 void AdminServer::close() {
     if (!impl_ || !impl_->open) return;

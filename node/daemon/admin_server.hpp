@@ -14,7 +14,7 @@
 namespace elmo::daemon {
 
 class AdminServer {
-public:
+  public:
     using Render = std::function<std::string()>;
     // Binds `bind`:`port` at once (an error if the port is taken).
     static Result<std::unique_ptr<AdminServer>, std::string> open(asio::io_context& io,
@@ -27,7 +27,7 @@ public:
     // Stops accepting and closes connections.
     void close();
 
-private:
+  private:
     struct Impl;
     explicit AdminServer(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;

@@ -10,7 +10,7 @@
 namespace elmo::daemon {
 
 class DataDirLock {
-public:
+  public:
     // Creates the directory if missing, then takes the lock without waiting. An error names the
     // path and why ("held by another process" when someone has it).
     static Result<DataDirLock, std::string> acquire(const std::filesystem::path& dir);
@@ -21,7 +21,7 @@ public:
     DataDirLock& operator=(const DataDirLock&) = delete;
     ~DataDirLock();
 
-private:
+  private:
     explicit DataDirLock(int fd) : fd_(fd) {}
     int fd_ = -1;
 };

@@ -1,7 +1,7 @@
 #include "node/daemon/dht_driver.hpp"
 
-#include <asio/ip/udp.hpp>
 #include <opendht/network_utils.h>
+#include <asio/ip/udp.hpp>
 
 #include <algorithm>
 #include <cstdarg>
@@ -13,7 +13,7 @@ namespace {
 // OpenDHT's socket: what the Dht sends goes out of the shared UdpPort. Receiving is the
 // daemon's business (the first-byte rule decides who gets a datagram).
 class SharedUdpSocket final : public dht::net::DatagramSocket {
-public:
+  public:
     explicit SharedUdpSocket(UdpPort& udp) : udp_(udp) {
         const auto& ep = udp.local();
         bound_ = dht::SockAddr(ep.data(), static_cast<socklen_t>(ep.size()));
@@ -35,7 +35,7 @@ public:
     }
     void stop() override { stopped_ = true; }
 
-private:
+  private:
     UdpPort& udp_;
     dht::SockAddr bound_;
     dht::SockAddr none_;
@@ -70,12 +70,11 @@ DhtDriver::DhtDriver(UdpPort& udp, const NodeId& id, std::uint32_t network, cons
     // OpenDHT's errors are worth a warning; its warnings are routine (unreachable peers) and
     // go to debug; its debug output is too chatty for any level of ours.
     const Log* l = &log_;
-    dht::Logger logger(
-        [l](char const* f, va_list a) { l->warn("dht", vformat(f, a)); },
-        [l](char const* f, va_list a) {
-            if (l->enabled(LogLevel::debug)) l->debug("dht", vformat(f, a));
-        },
-        {});
+    dht::Logger logger([l](char const* f, va_list a) { l->warn("dht", vformat(f, a)); },
+                       [l](char const* f, va_list a) {
+                           if (l->enabled(LogLevel::debug)) l->debug("dht", vformat(f, a));
+                       },
+                       {});
     dht_ = std::make_unique<dht::Dht>(std::make_unique<SharedUdpSocket>(udp_), cfg, logger);
     next_ = now;  // run its start-up jobs at once
 }
@@ -91,8 +90,10 @@ TimePoint DhtDriver::run(const std::uint8_t* data, std::size_t size, const dht::
         // A change of status schedules jobs, so the DHT runs once more.
         const dht::NodeStatus s = dht_->updateStatus(family_);
         if (s != status_) {
-            if (s == dht::NodeStatus::Connected) log_.info("dht", "connected");
-            else if (status_ == dht::NodeStatus::Connected) log_.warn("dht", "lost connectivity");
+            if (s == dht::NodeStatus::Connected)
+                log_.info("dht", "connected");
+            else if (status_ == dht::NodeStatus::Connected)
+                log_.warn("dht", "lost connectivity");
             status_ = s;
             next_ = dht_->periodic(nullptr, 0, dht::SockAddr{}, now);
         }
@@ -208,7 +209,9 @@ std::vector<Neighbour> DhtDriver::neighbours() const {
     return cache_;
 }
 
-dht::NodeStats DhtDriver::nodes_stats() const { return dht_->getNodesStats(family_); }
+dht::NodeStats DhtDriver::nodes_stats() const {
+    return dht_->getNodesStats(family_);
+}
 
 void DhtDriver::collect_message_stats() {
     const auto in = dht_->getNodeMessageStats(true);

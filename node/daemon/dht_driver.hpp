@@ -9,8 +9,8 @@
 
 #include <cstdint>
 #include <memory>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/node_id.hpp"
@@ -25,13 +25,13 @@ namespace elmo::daemon {
 
 struct DhtDriverStats {
     std::uint64_t periodic_calls = 0;
-    std::uint64_t exceptions = 0;           // thrown by OpenDHT on a datagram or tick: dropped
+    std::uint64_t exceptions = 0;  // thrown by OpenDHT on a datagram or tick: dropped
     // Refused by the shape check before OpenDHT saw them (dht_guard.hpp), by verdict.
     std::array<std::uint64_t, 4> guard_drops{};
     std::uint64_t directory_announces = 0;
     std::uint64_t directory_queries = 0;
     std::uint64_t directory_answers = 0;
-    std::uint64_t directory_values = 0;     // values returned by queries
+    std::uint64_t directory_values = 0;  // values returned by queries
     std::uint64_t bootstrap_pings = 0;
     std::uint64_t bootstrap_resolve_failures = 0;
     // OpenDHT's message counters (ping, find, get, listen, put), accumulated: OpenDHT resets
@@ -49,12 +49,11 @@ struct DirectoryAnswer {
 };
 
 class DhtDriver final : public OverlayPort, public DirectoryPort {
-public:
+  public:
     static constexpr std::array<const char*, 5> message_kinds = {"ping", "find", "get", "listen",
                                                                  "put"};
 
-    DhtDriver(UdpPort& udp, const NodeId& id, std::uint32_t network, const Log& log,
-              TimePoint now);
+    DhtDriver(UdpPort& udp, const NodeId& id, std::uint32_t network, const Log& log, TimePoint now);
     ~DhtDriver() override;
     DhtDriver(const DhtDriver&) = delete;
     DhtDriver& operator=(const DhtDriver&) = delete;
@@ -85,7 +84,7 @@ public:
     void collect_message_stats();
     const DhtDriverStats& stats() const { return stats_; }
 
-private:
+  private:
     TimePoint run(const std::uint8_t* data, std::size_t size, const dht::SockAddr& from,
                   TimePoint now);
 

@@ -33,7 +33,7 @@ DhtGuardVerdict check_dht_datagram(ByteView datagram) {
     }
     const msgpack::object& top = handle.get();
     if (top.type != msgpack::type::MAP) return DhtGuardVerdict::not_a_map;
-    bool has_body = false;       // "a", "r" or "u": the map OpenDHT reads fields from
+    bool has_body = false;  // "a", "r" or "u": the map OpenDHT reads fields from
     const msgpack::object* error = nullptr;
     for (std::uint32_t i = 0; i < top.via.map.size; ++i) {
         const auto& kv = top.via.map.ptr[i];
@@ -56,10 +56,14 @@ DhtGuardVerdict check_dht_datagram(ByteView datagram) {
 
 const char* to_string(DhtGuardVerdict v) {
     switch (v) {
-        case DhtGuardVerdict::pass: return "pass";
-        case DhtGuardVerdict::not_msgpack: return "not_msgpack";
-        case DhtGuardVerdict::not_a_map: return "not_a_map";
-        case DhtGuardVerdict::bad_shape: return "bad_shape";
+        case DhtGuardVerdict::pass:
+            return "pass";
+        case DhtGuardVerdict::not_msgpack:
+            return "not_msgpack";
+        case DhtGuardVerdict::not_a_map:
+            return "not_a_map";
+        case DhtGuardVerdict::bad_shape:
+            return "bad_shape";
     }
     return "?";
 }

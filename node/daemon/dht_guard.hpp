@@ -14,9 +14,9 @@ namespace elmo::daemon {
 
 enum class DhtGuardVerdict : std::uint8_t {
     pass,
-    not_msgpack,   // malformed, truncated, or over the size/depth bounds
-    not_a_map,     // the top-level object is not a map
-    bad_shape,     // "a", "r", "u" not a map; "e" not an array of at least two items
+    not_msgpack,  // malformed, truncated, or over the size/depth bounds
+    not_a_map,    // the top-level object is not a map
+    bad_shape,    // "a", "r", "u" not a map; "e" not an array of at least two items
 };
 
 DhtGuardVerdict check_dht_datagram(ByteView datagram);

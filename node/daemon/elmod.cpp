@@ -51,7 +51,7 @@ std::string hex(const NodeId& id) {
 }
 
 class Daemon final : public ClientListenerEvents {
-public:
+  public:
     Daemon(const ElmodConfig& config) : config_(config), log_(config.log_level) {}
 
     int run();
@@ -71,18 +71,20 @@ public:
         arm();
     }
 
-private:
+  private:
     // The node core's ports.
     class Datagrams final : public DatagramPort {
-    public:
+      public:
         explicit Datagrams(Daemon& d) : d_(d) {}
-        void send(const Endpoint& to, ByteView datagram) override { d_.send_datagram(to, datagram); }
+        void send(const Endpoint& to, ByteView datagram) override {
+            d_.send_datagram(to, datagram);
+        }
 
-    private:
+      private:
         Daemon& d_;
     };
     class Clients final : public ClientPort {
-    public:
+      public:
         explicit Clients(Daemon& d) : d_(d) {}
         void send_to_client(ClientHandle client, ByteView frame) override {
             d_.send_frame(client, frame);
@@ -91,7 +93,7 @@ private:
             if (d_.listener_) d_.listener_->close_client(client);
         }
 
-    private:
+      private:
         Daemon& d_;
     };
     // An answer promising a stored event, held until the journal is synced.
@@ -173,10 +175,9 @@ bool Daemon::start() {
     }
     persistence_ = std::move(*persistence);
 
-    auto udp = UdpPort::open(io_, config_.bind, config_.port,
-                             [this](const asio::ip::udp::endpoint& from, ByteView data) {
-                                 on_udp(from, data);
-                             });
+    auto udp = UdpPort::open(
+        io_, config_.bind, config_.port,
+        [this](const asio::ip::udp::endpoint& from, ByteView data) { on_udp(from, data); });
     if (!udp) {
         log_.error("elmod", udp.error());
         return false;
@@ -232,8 +233,8 @@ bool Daemon::start() {
 
     if (config_.admin_port != 0) {
         const std::string admin_bind = udp_->local().address().is_v6() ? "::1" : "127.0.0.1";
-        auto admin = AdminServer::open(io_, admin_bind, config_.admin_port,
-                                       [this] { return metrics(); });
+        auto admin =
+            AdminServer::open(io_, admin_bind, config_.admin_port, [this] { return metrics(); });
         if (!admin) {
             log_.error("elmod", admin.error());
             return false;
@@ -330,9 +331,12 @@ void Daemon::flush_held() {
     std::deque<Held> out;
     out.swap(held_);
     for (const auto& h : out) {
-        if (!h.to_client) udp_->send(h.to, h.data);
-        else if (listener_) listener_->send_to_client(h.client, h.data);
-        else ++stats_.client_frames_dropped;
+        if (!h.to_client)
+            udp_->send(h.to, h.data);
+        else if (listener_)
+            listener_->send_to_client(h.client, h.data);
+        else
+            ++stats_.client_frames_dropped;
     }
 }
 
@@ -342,8 +346,8 @@ void Daemon::sync_journal(TimePoint now) {
 }
 
 TimePoint Daemon::next_due() const {
-    TimePoint next = std::min({core_next_, dht_->next_wakeup(), persistence_->sync_due(),
-                               bootstrap_due_});
+    TimePoint next =
+        std::min({core_next_, dht_->next_wakeup(), persistence_->sync_due(), bootstrap_due_});
     if (shutting_down_) next = std::min(next, shutdown_at_ + drain_min);
     return next;
 }

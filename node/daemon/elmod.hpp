@@ -15,9 +15,9 @@
 namespace elmo::daemon {
 
 // Exit codes of elmod.
-inline constexpr int exit_ok = 0;          // graceful stop (SIGTERM/SIGINT), or --help
-inline constexpr int exit_runtime = 1;     // could not start (port in use, data dir locked, ...)
-inline constexpr int exit_config = 2;      // bad configuration (the ConfigError is printed)
+inline constexpr int exit_ok = 0;       // graceful stop (SIGTERM/SIGINT), or --help
+inline constexpr int exit_runtime = 1;  // could not start (port in use, data dir locked, ...)
+inline constexpr int exit_config = 2;   // bad configuration (the ConfigError is printed)
 
 // Runs the daemon until SIGTERM or SIGINT; returns the exit code.
 int run_elmod(const ElmodConfig& config);

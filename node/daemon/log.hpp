@@ -11,7 +11,7 @@
 namespace elmo::daemon {
 
 class Log {
-public:
+  public:
     explicit Log(LogLevel level = LogLevel::info) : level_(level) {}
     void set_level(LogLevel level) { level_ = level; }
     bool enabled(LogLevel level) const { return level <= level_; }
@@ -25,15 +25,23 @@ public:
         emit(level, component, s.str());
     }
     template <class... P>
-    void error(std::string_view c, P&&... p) const { write(LogLevel::error, c, std::forward<P>(p)...); }
+    void error(std::string_view c, P&&... p) const {
+        write(LogLevel::error, c, std::forward<P>(p)...);
+    }
     template <class... P>
-    void warn(std::string_view c, P&&... p) const { write(LogLevel::warn, c, std::forward<P>(p)...); }
+    void warn(std::string_view c, P&&... p) const {
+        write(LogLevel::warn, c, std::forward<P>(p)...);
+    }
     template <class... P>
-    void info(std::string_view c, P&&... p) const { write(LogLevel::info, c, std::forward<P>(p)...); }
+    void info(std::string_view c, P&&... p) const {
+        write(LogLevel::info, c, std::forward<P>(p)...);
+    }
     template <class... P>
-    void debug(std::string_view c, P&&... p) const { write(LogLevel::debug, c, std::forward<P>(p)...); }
+    void debug(std::string_view c, P&&... p) const {
+        write(LogLevel::debug, c, std::forward<P>(p)...);
+    }
 
-private:
+  private:
     void emit(LogLevel level, std::string_view component, const std::string& text) const;
     LogLevel level_;
 };

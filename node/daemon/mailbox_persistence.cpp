@@ -75,10 +75,9 @@ void MailboxPersistence::restore_into(mailbox::Mailbox& mailbox, TimePoint now) 
     }
     replayed_ = {};
     mailbox_ = &mailbox;
-    log_.info("journal", "restored ", stats_.restored_topics, " topics, ",
-              stats_.restored_events, " events, ", stats_.restored_registrations,
-              " registrations, ", stats_.restored_links, " links from ",
-              stats_.recovery.records_ok, " records");
+    log_.info("journal", "restored ", stats_.restored_topics, " topics, ", stats_.restored_events,
+              " events, ", stats_.restored_registrations, " registrations, ", stats_.restored_links,
+              " links from ", stats_.recovery.records_ok, " records");
     // Start from a compact journal of exactly what the mailbox kept (expired events and lapsed
     // registrations are gone), with this node's identity in it.
     compact();
@@ -152,9 +151,8 @@ void MailboxPersistence::event_stored(const wire::Event& event) {
     if (mailbox_) events_unsynced_ = true;
 }
 
-void MailboxPersistence::registration_set(const std::string& topic,
-                                          const mailbox::ClientId& client, const Endpoint& home,
-                                          std::int64_t expires_unix_ms) {
+void MailboxPersistence::registration_set(const std::string& topic, const mailbox::ClientId& client,
+                                          const Endpoint& home, std::int64_t expires_unix_ms) {
     append(Registration{topic, client, home, expires_unix_ms});
 }
 

@@ -42,7 +42,7 @@ struct PersistenceStats {
     JournalRecovery recovery;
     ReplayStats replay;
     std::uint64_t restored_topics = 0;
-    std::uint64_t restored_events = 0;        // stored again (expired ones are not)
+    std::uint64_t restored_events = 0;  // stored again (expired ones are not)
     std::uint64_t restored_registrations = 0;
     std::uint64_t restored_links = 0;
 };
@@ -51,7 +51,7 @@ struct PersistenceStats {
 MailboxSnapshot snapshot_of(const mailbox::Mailbox& mailbox, const NodeId& id);
 
 class MailboxPersistence final : public mailbox::ChangeObserver {
-public:
+  public:
     static constexpr Duration sync_interval = std::chrono::milliseconds(100);
     static constexpr std::uint64_t compact_min_bytes = 8u << 20;
     static constexpr std::uint64_t compact_factor = 4;
@@ -70,8 +70,7 @@ public:
     void event_stored(const wire::Event& event) override;
     void registration_set(const std::string& topic, const mailbox::ClientId& client,
                           const Endpoint& home, std::int64_t expires_unix_ms) override;
-    void registration_dropped(const std::string& topic,
-                              const mailbox::ClientId& client) override;
+    void registration_dropped(const std::string& topic, const mailbox::ClientId& client) override;
     void linked(const std::string& topic, const mailbox::MailboxRef& other) override;
     void unlinked(const std::string& topic, const NodeId& other) override;
 
@@ -79,7 +78,9 @@ public:
     bool dirty() const { return dirty_; }
     bool events_unsynced() const { return events_unsynced_; }
     // When the group commit is due (TimePoint::max() when nothing is unsynced).
-    TimePoint sync_due() const { return dirty_ ? first_unsynced_ + sync_interval : TimePoint::max(); }
+    TimePoint sync_due() const {
+        return dirty_ ? first_unsynced_ + sync_interval : TimePoint::max();
+    }
     // Syncs if dirty; compacts if the journal has grown enough. `now` is the caller's clock.
     void sync(TimePoint now);
     // Stops journaling (after the final sync of a graceful exit).
@@ -88,7 +89,7 @@ public:
     const PersistenceStats& stats() const { return stats_; }
     std::uint64_t journal_bytes() const { return journal_.size_bytes(); }
 
-private:
+  private:
     MailboxPersistence(Journal journal, NodeId id, const Log& log);
     void append(const MailboxRecord& record);
     void compact();

@@ -24,7 +24,7 @@ namespace {
 using Labels = std::initializer_list<std::pair<std::string_view, std::string_view>>;
 
 class Text {
-public:
+  public:
     void family(std::string_view name, std::string_view type, std::string_view help) {
         out_ += "# HELP elmo_";
         out_ += name;
@@ -68,7 +68,7 @@ public:
     }
     std::string take() { return std::move(out_); }
 
-private:
+  private:
     std::string out_;
 };
 
@@ -116,8 +116,7 @@ void node_stats(Text& t, const NodeStats& n) {
     t.counter("publish_requests_total", "Client publications received.", n.publish_requests);
     t.counter("publications_accepted_total", "Publications a mailbox stored.",
               n.publications_accepted);
-    t.counter("publications_failed_total", "Publications answered failed.",
-              n.publications_failed);
+    t.counter("publications_failed_total", "Publications answered failed.", n.publications_failed);
     t.counter("events_stored_total", "Events stored from publishers (mailbox side).",
               n.events_stored);
     t.counter("events_from_gossip_total", "Events stored from linked mailboxes.",
@@ -135,8 +134,7 @@ void node_stats(Text& t, const NodeStats& n) {
     t.counter("clients_refused_total", "Client sessions the core refused.", n.clients_refused);
 }
 
-void mailbox_stats(Text& t, const mailbox::Counters& c, const mailbox::Load& l,
-                   std::size_t state) {
+void mailbox_stats(Text& t, const mailbox::Counters& c, const mailbox::Load& l, std::size_t state) {
     t.gauge("mailbox_topics", "Topics this node holds as a mailbox.", double(l.topics));
     t.gauge("mailbox_registrations", "Clients registered for push here.", double(l.registrations));
     t.gauge("mailbox_stored_events", "Events stored.", double(l.stored_events));
@@ -151,16 +149,18 @@ void mailbox_stats(Text& t, const mailbox::Counters& c, const mailbox::Load& l,
     t.sample("mailbox_topics_evaporated_total", {{"reason", "shutdown"}},
              double(c.topics_evaporated_shutdown));
     t.family("mailbox_events_refused_total", "counter", "Events not stored, by reason.");
-    const std::pair<const char*, std::uint64_t> refused[] = {
-        {"duplicate", c.duplicates},        {"expired", c.refused_expired},
-        {"not_held", c.refused_not_held},   {"too_large", c.refused_too_large},
-        {"budget", c.refused_budget}};
+    const std::pair<const char*, std::uint64_t> refused[] = {{"duplicate", c.duplicates},
+                                                             {"expired", c.refused_expired},
+                                                             {"not_held", c.refused_not_held},
+                                                             {"too_large", c.refused_too_large},
+                                                             {"budget", c.refused_budget}};
     for (const auto& [k, v] : refused)
         t.sample("mailbox_events_refused_total", {{"reason", k}}, double(v));
     t.family("mailbox_events_dropped_total", "counter", "Stored events dropped, by bound.");
-    const std::pair<const char*, std::uint64_t> dropped[] = {
-        {"count", c.dropped_by_count}, {"bytes", c.dropped_by_bytes},
-        {"age", c.dropped_by_age}, {"expiry", c.dropped_by_expiry}};
+    const std::pair<const char*, std::uint64_t> dropped[] = {{"count", c.dropped_by_count},
+                                                             {"bytes", c.dropped_by_bytes},
+                                                             {"age", c.dropped_by_age},
+                                                             {"expiry", c.dropped_by_expiry}};
     for (const auto& [k, v] : dropped)
         t.sample("mailbox_events_dropped_total", {{"bound", k}}, double(v));
     t.counter("mailbox_clients_refused_total", "Registrations refused (over budget).",
@@ -246,9 +246,13 @@ void clients(Text& t, const ClientListenerStats& c) {
     t.counter("client_bytes_out_total", "Client frame payload bytes sent.", c.bytes_out);
     t.family("client_closed_total", "counter", "Client connections closed, by reason.");
     const std::pair<const char*, std::uint64_t> closed[] = {
-        {"max_clients", c.refused_max_clients}, {"handshake_failed", c.handshake_failed},
-        {"handshake_timeout", c.handshake_timeout}, {"oversized_frame", c.oversized_frames},
-        {"slow", c.closed_slow}, {"peer", c.closed_by_peer}, {"core", c.closed_by_core}};
+        {"max_clients", c.refused_max_clients},
+        {"handshake_failed", c.handshake_failed},
+        {"handshake_timeout", c.handshake_timeout},
+        {"oversized_frame", c.oversized_frames},
+        {"slow", c.closed_slow},
+        {"peer", c.closed_by_peer},
+        {"core", c.closed_by_core}};
     for (const auto& [k, v] : closed) t.sample("client_closed_total", {{"reason", k}}, double(v));
     t.counter("client_frames_dropped_closed_total", "Frames to connections already closed.",
               c.frames_dropped_closed);
@@ -272,8 +276,10 @@ std::string render_metrics(const MetricsInput& in) {
     if (in.mailbox) mailbox_stats(t, *in.mailbox, in.load, in.mailbox_state);
     if (in.dht) dht_stats(t, *in.dht, in.dht_nodes, in.dht_connected, in.neighbours);
     if (in.persistence) persistence(t, *in.persistence, in.journal_bytes);
-    if (in.clients) clients(t, *in.clients);
-    else t.gauge("clients_connected", "Client connections established.", 0);
+    if (in.clients)
+        clients(t, *in.clients);
+    else
+        t.gauge("clients_connected", "Client connections established.", 0);
     return t.take();
 }
 

@@ -19,13 +19,13 @@ namespace elmo::daemon {
 
 // Elmo datagrams by message type, as the daemon sees them cross its UDP port.
 struct TrafficByType {
-    static constexpr std::size_t types = 128;  // type ids are below 128 (one msgpack byte)
+    static constexpr std::size_t types = 128;         // type ids are below 128 (one msgpack byte)
     std::array<std::uint64_t, types + 1> messages{};  // [types]: no readable type id
     std::array<std::uint64_t, types + 1> bytes{};
     void add(int type_id, std::size_t size) {
-        const std::size_t i =
-            type_id >= 0 && type_id < static_cast<int>(types) ? static_cast<std::size_t>(type_id)
-                                                              : types;
+        const std::size_t i = type_id >= 0 && type_id < static_cast<int>(types)
+                                  ? static_cast<std::size_t>(type_id)
+                                  : types;
         ++messages[i];
         bytes[i] += size;
     }

@@ -13,8 +13,7 @@ Endpoint to_endpoint(const asio::ip::udp::endpoint& e) {
     if (a.is_v4()) return Endpoint::v4(a.to_v4().to_uint(), e.port());
     const auto v6 = a.to_v6();
     if (v6.is_v4_mapped()) {
-        return Endpoint::v4(asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_uint(),
-                            e.port());
+        return Endpoint::v4(asio::ip::make_address_v4(asio::ip::v4_mapped, v6).to_uint(), e.port());
     }
     out.family = Endpoint::Family::v6;
     out.port = e.port();

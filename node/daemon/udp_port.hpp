@@ -26,19 +26,19 @@ namespace elmo::daemon {
 struct UdpStats {
     std::uint64_t datagrams_in = 0;
     std::uint64_t bytes_in = 0;
-    std::uint64_t datagrams_out = 0;        // handed to the kernel
+    std::uint64_t datagrams_out = 0;  // handed to the kernel
     std::uint64_t bytes_out = 0;
-    std::uint64_t queued_total = 0;         // sends that had to wait for the socket
-    std::uint64_t dropped_queue_full = 0;   // sends dropped: the queue was full
-    std::uint64_t send_errors = 0;          // the kernel refused a datagram
-    std::uint64_t receive_errors = 0;       // a failed receive (e.g. ICMP port unreachable)
+    std::uint64_t queued_total = 0;        // sends that had to wait for the socket
+    std::uint64_t dropped_queue_full = 0;  // sends dropped: the queue was full
+    std::uint64_t send_errors = 0;         // the kernel refused a datagram
+    std::uint64_t receive_errors = 0;      // a failed receive (e.g. ICMP port unreachable)
 };
 
 Endpoint to_endpoint(const asio::ip::udp::endpoint& e);
 asio::ip::udp::endpoint to_asio(const Endpoint& e);
 
 class UdpPort {
-public:
+  public:
     static constexpr std::size_t max_queued = 4096;
     static constexpr std::size_t max_queued_bytes = 8u << 20;
     static constexpr std::size_t max_datagram = 65536;
@@ -62,7 +62,7 @@ public:
     // Stops receiving and drops what is queued (counted as dropped).
     void close();
 
-private:
+  private:
     struct Pending {
         asio::ip::udp::endpoint to;
         Bytes data;

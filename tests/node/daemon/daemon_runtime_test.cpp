@@ -25,7 +25,9 @@ using test::TempDir;
 constexpr std::int64_t base_ms = 1'800'000'000'000;
 const TimePoint t0 = TimePoint{} + std::chrono::hours(1000);
 
-mailbox::WallClock wall() { return mailbox::WallClock{t0, base_ms}; }
+mailbox::WallClock wall() {
+    return mailbox::WallClock{t0, base_ms};
+}
 
 wire::Event event(const std::string& topic, std::uint64_t seq, std::int64_t expiry_ms) {
     wire::Event e;
@@ -45,7 +47,9 @@ NodeId node(int n) {
     return id;
 }
 
-Endpoint ep(int n) { return Endpoint::v4(0x7f000001u, static_cast<std::uint16_t>(4000 + n)); }
+Endpoint ep(int n) {
+    return Endpoint::v4(0x7f000001u, static_cast<std::uint16_t>(4000 + n));
+}
 
 Log quiet{LogLevel::error};
 
@@ -110,7 +114,7 @@ TEST(MailboxPersistence, IdleDropsAndLapsesAreJournaledExpiredEventsAreNotRestor
         auto& m = r->mailbox;
         m.adopt_topic("idle", t0);
         m.adopt_topic("news", t0);
-        m.store_event(event("news", 1, base_ms + 60'000), t0);         // expires in a minute
+        m.store_event(event("news", 1, base_ms + 60'000), t0);  // expires in a minute
         m.store_event(event("news", 2, base_ms + 100 * 3'600'000), t0);
         m.register_client("news", Bytes{'a'}, ep(1), t0);
         // Past the idle period: "idle" evaporates, the registration lapses (journaled).
@@ -164,7 +168,7 @@ TEST(DaemonIdentity, CreatedOnceThenReloadedWithTheSameId) {
     EXPECT_TRUE(a->created);
     EXPECT_NE(a->certificate_pem.find("BEGIN CERTIFICATE"), std::string::npos);
     EXPECT_NE(a->private_key_pem.find("PRIVATE KEY"), std::string::npos);
-    struct stat st{};
+    struct stat st {};
     ASSERT_EQ(::stat((dir / "node.key").c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0600u);
     auto b = load_or_create_identity(dir.path());
@@ -226,8 +230,7 @@ TEST(DaemonMetrics, TextNamesTypesAndDropReasons) {
     EXPECT_NE(text.find("elmo_messages_total{direction=\"in\",type=\"unparsed\"} 1\n"),
               std::string::npos);
     EXPECT_NE(text.find("elmo_decode_errors_total{code=\"truncated\"} 5\n"), std::string::npos);
-    EXPECT_NE(text.find("elmo_udp_drops_total{reason=\"send_queue_full\"} 6\n"),
-              std::string::npos);
+    EXPECT_NE(text.find("elmo_udp_drops_total{reason=\"send_queue_full\"} 6\n"), std::string::npos);
     EXPECT_NE(text.find("elmo_udp_drops_total{reason=\"unknown_kind\"} 4\n"), std::string::npos);
     EXPECT_NE(text.find("# TYPE elmo_messages_total counter\n"), std::string::npos);
 }

@@ -18,7 +18,7 @@ struct Packet {
 };
 
 class CapturingSocket final : public dht::net::DatagramSocket {
-public:
+  public:
     CapturingSocket(dht::SockAddr bound, std::deque<Packet>& wire) : bound_(bound), wire_(wire) {}
     int sendTo(const dht::SockAddr& dest, const uint8_t* data, size_t size, bool) override {
         wire_.push_back(Packet{bound_, dest, Bytes(data, data + size)});
@@ -29,7 +29,7 @@ public:
     const dht::SockAddr& getBoundRef(sa_family_t) const override { return bound_; }
     void stop() override {}
 
-private:
+  private:
     dht::SockAddr bound_;
     std::deque<Packet>& wire_;
 };
@@ -79,10 +79,12 @@ TEST(DhtGuard, RealOpenDhtTrafficPasses) {
     pump(100);
     const auto key = dht::InfoHash::get("key");
     nodes[1]->put(key, dht::Value(std::vector<uint8_t>(3000, 1)), [](bool) {});
-    nodes[2]->listen(key, [](const std::vector<std::shared_ptr<dht::Value>>&, bool) { return true; });
+    nodes[2]->listen(key,
+                     [](const std::vector<std::shared_ptr<dht::Value>>&, bool) { return true; });
     pump(100);
-    nodes[0]->get(key, [](const std::vector<std::shared_ptr<dht::Value>>&) { return true; },
-                  [](bool) {}, {}, dht::Where().id(5));
+    nodes[0]->get(
+        key, [](const std::vector<std::shared_ptr<dht::Value>>&) { return true; }, [](bool) {}, {},
+        dht::Where().id(5));
     pump(100);
     EXPECT_GE(seen, 30u);
     for (auto& n : nodes) n->shutdown({}, true);
@@ -117,8 +119,7 @@ TEST(DhtGuard, ShapesThatCrashOpenDhtAreRefused) {
                   pk.pack_array(0);
               })),
               DhtGuardVerdict::bad_shape);
-    EXPECT_EQ(check_dht_datagram(pack([](auto& pk) { pk.pack(5); })),
-              DhtGuardVerdict::not_a_map);
+    EXPECT_EQ(check_dht_datagram(pack([](auto& pk) { pk.pack(5); })), DhtGuardVerdict::not_a_map);
     EXPECT_EQ(check_dht_datagram(Bytes{0x85, 0xa1}), DhtGuardVerdict::not_msgpack);
     EXPECT_EQ(check_dht_datagram(Bytes{}), DhtGuardVerdict::not_msgpack);
     // Deeper nesting than any OpenDHT message.

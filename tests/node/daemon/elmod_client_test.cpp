@@ -22,11 +22,15 @@ TEST(ElmodClients, EventsReachSubscribersAndSurviveAMailboxKilledAndRestarted) {
         specs.push_back(s);
         nodes.push_back(std::make_unique<Elmod>(s, dir / ("n" + std::to_string(i) + ".log")));
     }
-    ASSERT_TRUE(poll_until(60s, [&] {
-        for (auto& n : nodes)
-            if (n->sample("elmo_dht_nodes{state=\"good\"}").value_or(0) < 2) return false;
-        return true;
-    }, 250ms)) << nodes[1]->process().log();
+    ASSERT_TRUE(poll_until(
+        60s,
+        [&] {
+            for (auto& n : nodes)
+                if (n->sample("elmo_dht_nodes{state=\"good\"}").value_or(0) < 2) return false;
+            return true;
+        },
+        250ms))
+        << nodes[1]->process().log();
     std::vector<transport::CertFingerprint> pins;
     for (const auto& s : specs) pins.push_back(fingerprint(s));
 
@@ -35,7 +39,8 @@ TEST(ElmodClients, EventsReachSubscribersAndSurviveAMailboxKilledAndRestarted) {
     auto pub = make_client(io, "pub-1", {specs[2]}, pins);
     ASSERT_TRUE(sub && pub);
     sub->client->subscribe("news");
-    ASSERT_TRUE(run_until(io, 30s, [&] { return sub->client->connected() && pub->client->connected(); }))
+    ASSERT_TRUE(
+        run_until(io, 30s, [&] { return sub->client->connected() && pub->client->connected(); }))
         << sub->client->last_error() << " / " << pub->client->last_error();
 
     constexpr int events = 20;
@@ -45,9 +50,10 @@ TEST(ElmodClients, EventsReachSubscribersAndSurviveAMailboxKilledAndRestarted) {
         ASSERT_TRUE(id.ok());
         published.insert(*id);
     }
-    ASSERT_TRUE(run_until(io, 60s, [&] {
-        return pub->accepted.size() == published.size() && sub->received == published;
-    })) << "accepted " << pub->accepted.size() << ", received " << sub->received.size();
+    ASSERT_TRUE(run_until(
+        io, 60s,
+        [&] { return pub->accepted.size() == published.size() && sub->received == published; }))
+        << "accepted " << pub->accepted.size() << ", received " << sub->received.size();
 
     // The mailbox that holds the topic (a journaled history of every event).
     int mailbox = -1;

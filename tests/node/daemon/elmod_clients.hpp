@@ -21,11 +21,14 @@ namespace elmo::daemon::test {
 // Runs the clients' io_context until `ok` or the timeout (the loop works while it waits).
 inline bool run_until(asio::io_context& io, std::chrono::milliseconds timeout,
                       const std::function<bool()>& ok) {
-    return poll_until(timeout, [&] {
-        io.restart();
-        io.run_for(20ms);
-        return ok();
-    }, 0ms);
+    return poll_until(
+        timeout,
+        [&] {
+            io.restart();
+            io.run_for(20ms);
+            return ok();
+        },
+        0ms);
 }
 
 inline transport::CertFingerprint fingerprint(const NodeSpec& n) {

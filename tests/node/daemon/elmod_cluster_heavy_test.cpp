@@ -21,7 +21,9 @@ constexpr int topic_count = 20;
 constexpr int publish_seconds = 30;
 const std::vector<int> victims = {3, 7, 10, 14};
 
-std::string topic_of(int client) { return "topic-" + std::to_string(client % topic_count); }
+std::string topic_of(int client) {
+    return "topic-" + std::to_string(client % topic_count);
+}
 
 TEST(ElmodHeavy, SixteenNodesHundredClientsFourKilledWhilePublishing) {
     TempDir dir;
@@ -33,11 +35,15 @@ TEST(ElmodHeavy, SixteenNodesHundredClientsFourKilledWhilePublishing) {
         specs.push_back(s);
         nodes.push_back(std::make_unique<Elmod>(s, dir / ("n" + std::to_string(i) + ".log")));
     }
-    ASSERT_TRUE(poll_until(120s, [&] {
-        for (auto& n : nodes)
-            if (n->sample("elmo_dht_nodes{state=\"good\"}").value_or(0) < 3) return false;
-        return true;
-    }, 500ms)) << nodes[5]->process().log();
+    ASSERT_TRUE(poll_until(
+        120s,
+        [&] {
+            for (auto& n : nodes)
+                if (n->sample("elmo_dht_nodes{state=\"good\"}").value_or(0) < 3) return false;
+            return true;
+        },
+        500ms))
+        << nodes[5]->process().log();
     std::vector<transport::CertFingerprint> pins;
     for (const auto& s : specs) pins.push_back(fingerprint(s));
 
@@ -48,8 +54,10 @@ TEST(ElmodHeavy, SixteenNodesHundredClientsFourKilledWhilePublishing) {
     for (int c = 0; c < client_count; ++c) {
         // Home first, then two other nodes to fail over to.
         std::vector<NodeSpec> homes;
-        for (int k = 0; k < 3; ++k) homes.push_back(specs[static_cast<std::size_t>((c + 5 * k) % node_count)]);
-        clients.push_back(make_client(io, "client-" + std::to_string(c), homes, pins, *credentials));
+        for (int k = 0; k < 3; ++k)
+            homes.push_back(specs[static_cast<std::size_t>((c + 5 * k) % node_count)]);
+        clients.push_back(
+            make_client(io, "client-" + std::to_string(c), homes, pins, *credentials));
         ASSERT_TRUE(clients.back());
         clients.back()->client->subscribe(topic_of(c));
     }
@@ -68,16 +76,19 @@ TEST(ElmodHeavy, SixteenNodesHundredClientsFourKilledWhilePublishing) {
         for (int c = 0; c < topic_count; ++c) {
             auto id = clients[static_cast<std::size_t>(c)]->client->publish(
                 topic_of(c), Bytes(100, static_cast<std::uint8_t>(s)));
-            if (id.ok()) published[topic_of(c)].insert(*id);
-            else ++refused;
+            if (id.ok())
+                published[topic_of(c)].insert(*id);
+            else
+                ++refused;
         }
         if (s == 10)
             for (int v : victims) nodes[static_cast<std::size_t>(v)]->process().signal(SIGKILL);
         if (s == 20)
             for (int v : victims) {
                 nodes[static_cast<std::size_t>(v)]->process().wait(5s);
-                nodes[static_cast<std::size_t>(v)] = std::make_unique<Elmod>(
-                    specs[static_cast<std::size_t>(v)], dir / ("n" + std::to_string(v) + ".restart.log"));
+                nodes[static_cast<std::size_t>(v)] =
+                    std::make_unique<Elmod>(specs[static_cast<std::size_t>(v)],
+                                            dir / ("n" + std::to_string(v) + ".restart.log"));
             }
         const auto until = start + std::chrono::seconds(s + 1);
         run_until(io, 2s, [&] { return std::chrono::steady_clock::now() >= until; });
@@ -95,7 +106,8 @@ TEST(ElmodHeavy, SixteenNodesHundredClientsFourKilledWhilePublishing) {
     };
     auto all_accepted = [&] {
         std::size_t n = 0;
-        for (int c = 0; c < topic_count; ++c) n += clients[static_cast<std::size_t>(c)]->accepted.size();
+        for (int c = 0; c < topic_count; ++c)
+            n += clients[static_cast<std::size_t>(c)]->accepted.size();
         return n;
     };
     // Clients poll their mailboxes on reconnection and periodically; the deadline covers a
@@ -107,12 +119,12 @@ TEST(ElmodHeavy, SixteenNodesHundredClientsFourKilledWhilePublishing) {
     auto [got, pairs] = delivered();
     std::uint64_t duplicates = 0;
     for (const auto& c : clients) duplicates += c->duplicates;
-    std::printf("published %d, accepted %zu; delivered %zu of %zu (event, subscriber) pairs "
-                "(%.4f); duplicates seen by handlers %llu; %.0f s after publishing began\n",
-                topic_count * publish_seconds, all_accepted(), got, pairs,
-                pairs ? double(got) / double(pairs) : 0.0,
-                static_cast<unsigned long long>(duplicates),
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    std::printf(
+        "published %d, accepted %zu; delivered %zu of %zu (event, subscriber) pairs "
+        "(%.4f); duplicates seen by handlers %llu; %.0f s after publishing began\n",
+        topic_count * publish_seconds, all_accepted(), got, pairs,
+        pairs ? double(got) / double(pairs) : 0.0, static_cast<unsigned long long>(duplicates),
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     EXPECT_TRUE(complete);
     EXPECT_EQ(all_accepted(), static_cast<std::size_t>(topic_count * publish_seconds));
     EXPECT_EQ(duplicates, 0u);

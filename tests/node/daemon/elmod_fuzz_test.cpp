@@ -25,7 +25,7 @@ namespace {
 // A dht::Dht in the test process over its own UDP socket, driven by hand; it keeps a copy of
 // every datagram it sends and receives (real OpenDHT traffic to mutate).
 class TestDhtNode {
-public:
+  public:
     TestDhtNode(asio::io_context& io, std::uint32_t network, const std::string& name)
         : socket_(io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
         socket_.non_blocking(true);
@@ -59,9 +59,9 @@ public:
     unsigned good_nodes() const { return dht_->getNodesStats(AF_INET).good_nodes; }
     std::vector<Bytes> captured;
 
-private:
+  private:
     class Socket final : public dht::net::DatagramSocket {
-    public:
+      public:
         explicit Socket(TestDhtNode& n) : n_(n) {
             const auto ep = n.socket_.local_endpoint();
             bound_ = dht::SockAddr(ep.data(), ep.size());
@@ -80,7 +80,7 @@ private:
         const dht::SockAddr& getBoundRef(sa_family_t) const override { return bound_; }
         void stop() override {}
 
-    private:
+      private:
         TestDhtNode& n_;
         dht::SockAddr bound_;
     };
@@ -108,7 +108,9 @@ std::vector<Bytes> elmo_corpus() {
 }
 
 Bytes mutate(Bytes d, std::mt19937_64& rng) {
-    auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % std::max<std::size_t>(n, 1)); };
+    auto pick = [&](std::size_t n) {
+        return static_cast<std::size_t>(rng() % std::max<std::size_t>(n, 1));
+    };
     switch (rng() % 5) {
         case 0:  // flip a few bytes (keep the first byte sometimes, so decoders go deep)
             for (int i = 0, n = 1 + static_cast<int>(rng() % 4); i < n && d.size() > 1; ++i)
@@ -128,8 +130,8 @@ Bytes mutate(Bytes d, std::mt19937_64& rng) {
             if (!d.empty()) {
                 const std::size_t a = pick(d.size());
                 const std::size_t b = a + pick(d.size() - a);
-                d.insert(d.begin() + static_cast<long>(pick(d.size())), d.begin() + static_cast<long>(a),
-                         d.begin() + static_cast<long>(b));
+                d.insert(d.begin() + static_cast<long>(pick(d.size())),
+                         d.begin() + static_cast<long>(a), d.begin() + static_cast<long>(b));
             }
     }
     if (d.size() > 65000) d.resize(65000);
@@ -147,10 +149,13 @@ TEST(ElmodFuzz, HundredThousandBadDatagramsAreCountedAndTheNodeKeepsAnswering) {
     asio::io_context io;
     TestDhtNode probe(io, network, "probe-1");
     probe.bootstrap(node.spec().port);
-    ASSERT_TRUE(poll_until(20s, [&] {
-        probe.pump();
-        return probe.good_nodes() >= 1;
-    }, 20ms));
+    ASSERT_TRUE(poll_until(
+        20s,
+        [&] {
+            probe.pump();
+            return probe.good_nodes() >= 1;
+        },
+        20ms));
     std::vector<Bytes> dht_corpus = probe.captured;
     ASSERT_FALSE(dht_corpus.empty());
     const std::vector<Bytes> elmo = elmo_corpus();
@@ -169,8 +174,10 @@ TEST(ElmodFuzz, HundredThousandBadDatagramsAreCountedAndTheNodeKeepsAnswering) {
         for (int i = 0; i < batch && sent < total; ++i, ++sent) {
             Bytes d;
             const auto kind = rng() % 10;
-            if (kind < 4) d = mutate(elmo[rng() % elmo.size()], rng);
-            else if (kind < 7) d = mutate(dht_corpus[rng() % dht_corpus.size()], rng);
+            if (kind < 4)
+                d = mutate(elmo[rng() % elmo.size()], rng);
+            else if (kind < 7)
+                d = mutate(dht_corpus[rng() % dht_corpus.size()], rng);
             else if (kind < 9) {
                 d.resize(rng() % 1500);
                 for (auto& b : d) b = static_cast<std::uint8_t>(rng());
@@ -181,10 +188,13 @@ TEST(ElmodFuzz, HundredThousandBadDatagramsAreCountedAndTheNodeKeepsAnswering) {
             out.send_to(asio::buffer(d), target, 0, ec);
         }
         // Pace to the daemon (the kernel drops what overflows its receive buffer).
-        poll_until(2s, [&] {
-            auto in = node.sample("elmo_udp_datagrams_in_total");
-            return in && *in - in_before >= sent;
-        }, 2ms);
+        poll_until(
+            2s,
+            [&] {
+                auto in = node.sample("elmo_udp_datagrams_in_total");
+                return in && *in - in_before >= sent;
+            },
+            2ms);
     }
     ASSERT_TRUE(node.process().running()) << node.process().log();
     auto text = node.metrics();
@@ -201,17 +211,19 @@ TEST(ElmodFuzz, HundredThousandBadDatagramsAreCountedAndTheNodeKeepsAnswering) {
                 elmo_received += std::strtod(line.c_str() + line.rfind(' ') + 1, nullptr);
     }
     const double dht_in = metric(*text, "elmo_dht_datagrams_in_total").value_or(0);
-    const double unknown = metric(*text, "elmo_udp_drops_total{reason=\"unknown_kind\"}").value_or(0);
+    const double unknown =
+        metric(*text, "elmo_udp_drops_total{reason=\"unknown_kind\"}").value_or(0);
     EXPECT_EQ(elmo_received + dht_in + unknown,
               metric(*text, "elmo_udp_datagrams_in_total").value_or(-1));
     // The garbage shows up as decode errors by code.
     EXPECT_GE(metric_sum(*text, "elmo_decode_errors_total"), 0.2 * total);
     EXPECT_GE(unknown, 0.1 * total);
-    std::printf("received %.0f: elmo %.0f (decode errors %.0f), dht %.0f, unknown %.0f; "
-                "dht exceptions %.0f; rss %ld -> %ld KiB\n",
-                received, elmo_received, metric_sum(*text, "elmo_decode_errors_total"), dht_in,
-                unknown, metric(*text, "elmo_dht_exceptions_total").value_or(-1), rss_before,
-                node.process().rss_kib());
+    std::printf(
+        "received %.0f: elmo %.0f (decode errors %.0f), dht %.0f, unknown %.0f; "
+        "dht exceptions %.0f; rss %ld -> %ld KiB\n",
+        received, elmo_received, metric_sum(*text, "elmo_decode_errors_total"), dht_in, unknown,
+        metric(*text, "elmo_dht_exceptions_total").value_or(-1), rss_before,
+        node.process().rss_kib());
 
     // Memory stays bounded.
     const long rss_after = node.process().rss_kib();
@@ -221,10 +233,13 @@ TEST(ElmodFuzz, HundredThousandBadDatagramsAreCountedAndTheNodeKeepsAnswering) {
     // Its DHT still answers: a new node bootstraps from it.
     TestDhtNode late(io, network, "probe-2");
     late.bootstrap(node.spec().port);
-    EXPECT_TRUE(poll_until(20s, [&] {
-        late.pump();
-        return late.good_nodes() >= 1;
-    }, 20ms));
+    EXPECT_TRUE(poll_until(
+        20s,
+        [&] {
+            late.pump();
+            return late.good_nodes() >= 1;
+        },
+        20ms));
     node.process().signal(SIGTERM);
     auto e = node.process().wait(10s);
     ASSERT_TRUE(e);

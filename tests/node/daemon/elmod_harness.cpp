@@ -1,15 +1,15 @@
 #include "elmod_harness.hpp"
 
+#include <fcntl.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <asio/connect.hpp>
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/ip/udp.hpp>
 #include <asio/read.hpp>
 #include <asio/write.hpp>
-#include <fcntl.h>
-#include <sys/time.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <csignal>
 #include <cstdlib>
@@ -74,7 +74,9 @@ Process::~Process() {
     }
 }
 
-bool Process::running() { return pid_ > 0 && !wait(0ms); }
+bool Process::running() {
+    return pid_ > 0 && !wait(0ms);
+}
 
 void Process::signal(int sig) {
     if (pid_ > 0 && !exit_) ::kill(pid_, sig);
@@ -82,17 +84,20 @@ void Process::signal(int sig) {
 
 std::optional<ProcessExit> Process::wait(std::chrono::milliseconds timeout) {
     if (exit_ || pid_ <= 0) return exit_;
-    poll_until(timeout, [&] {
-        int status = 0;
-        const pid_t r = ::waitpid(pid_, &status, WNOHANG);
-        if (r != pid_) return false;
-        ProcessExit e;
-        e.exited = WIFEXITED(status);
-        e.code = e.exited ? WEXITSTATUS(status) : 0;
-        e.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-        exit_ = e;
-        return true;
-    }, 10ms);
+    poll_until(
+        timeout,
+        [&] {
+            int status = 0;
+            const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+            if (r != pid_) return false;
+            ProcessExit e;
+            e.exited = WIFEXITED(status);
+            e.code = e.exited ? WEXITSTATUS(status) : 0;
+            e.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+            exit_ = e;
+            return true;
+        },
+        10ms);
     return exit_;
 }
 
@@ -131,8 +136,8 @@ std::optional<std::string> http_get(std::uint16_t port, const std::string& path,
         timeval tv{static_cast<time_t>(timeout.count() / 1000),
                    static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
         ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-        const std::string req = "GET " + path +
-                                " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+        const std::string req =
+            "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
         asio::write(s, asio::buffer(req));
         std::string response;
         std::error_code ec;
@@ -185,11 +190,11 @@ std::optional<std::string> metric_label(const std::string& text, const std::stri
 }
 
 std::vector<std::string> NodeSpec::args() const {
-    std::vector<std::string> a{"--data-dir",     data_dir.string(),
-                               "--port",         std::to_string(port),
-                               "--client-port",  std::to_string(client_port),
-                               "--admin-port",   std::to_string(admin_port),
-                               "--log-level",    "debug"};
+    std::vector<std::string> a{"--data-dir",    data_dir.string(),
+                               "--port",        std::to_string(port),
+                               "--client-port", std::to_string(client_port),
+                               "--admin-port",  std::to_string(admin_port),
+                               "--log-level",   "debug"};
     a.insert(a.end(), extra.begin(), extra.end());
     return a;
 }

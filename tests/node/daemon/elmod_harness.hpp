@@ -29,13 +29,13 @@ bool poll_until(std::chrono::milliseconds timeout, const std::function<bool()>& 
                 std::chrono::milliseconds step = 50ms);
 
 struct ProcessExit {
-    bool exited = false;      // exited normally (then `code`), else killed by `signal`
+    bool exited = false;  // exited normally (then `code`), else killed by `signal`
     int code = 0;
     int signal = 0;
 };
 
 class Process {
-public:
+  public:
     // Starts `path` with `args`; stdout and stderr go to `log_file`.
     Process(const std::string& path, const std::vector<std::string>& args,
             const std::filesystem::path& log_file);
@@ -52,7 +52,7 @@ public:
     // Resident memory in KiB (VmRSS), or 0 if unknown.
     long rss_kib() const;
 
-private:
+  private:
     pid_t pid_ = -1;
     std::filesystem::path log_file_;
     std::optional<ProcessExit> exit_;
@@ -91,7 +91,7 @@ struct NodeSpec {
 };
 
 class Elmod {
-public:
+  public:
     Elmod(NodeSpec spec, const std::filesystem::path& log_file)
         : spec_(std::move(spec)), process_(elmod_path(), spec_.args(), log_file) {}
     const NodeSpec& spec() const { return spec_; }
@@ -101,7 +101,7 @@ public:
     std::optional<double> sample(const std::string& s);
     std::optional<std::string> node_id();
 
-private:
+  private:
     NodeSpec spec_;
     Process process_;
 };

@@ -58,14 +58,17 @@ TEST(ElmodCluster, FourNodesFormADhtAndStopGracefully) {
         s.extra = {"--bootstrap", "127.0.0.1:" + std::to_string(seed.port)};
         nodes.push_back(std::make_unique<Elmod>(s, dir / ("n" + std::to_string(i) + ".log")));
     }
-    const bool formed = poll_until(60s, [&] {
-        for (auto& n : nodes) {
-            auto good = n->sample("elmo_dht_nodes{state=\"good\"}");
-            if (!good || *good < 1) return false;
-        }
-        auto seed_good = nodes[0]->sample("elmo_dht_nodes{state=\"good\"}");
-        return seed_good && *seed_good >= 3;
-    }, 250ms);
+    const bool formed = poll_until(
+        60s,
+        [&] {
+            for (auto& n : nodes) {
+                auto good = n->sample("elmo_dht_nodes{state=\"good\"}");
+                if (!good || *good < 1) return false;
+            }
+            auto seed_good = nodes[0]->sample("elmo_dht_nodes{state=\"good\"}");
+            return seed_good && *seed_good >= 3;
+        },
+        250ms);
     ASSERT_TRUE(formed) << nodes[1]->process().log();
     // The node core sees the routing table as its overlay.
     EXPECT_GE(nodes[0]->sample("elmo_overlay_neighbours").value_or(0), 3);
