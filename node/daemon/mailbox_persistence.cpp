@@ -103,8 +103,10 @@ void MailboxPersistence::append(const MailboxRecord& record) {
     if (!mailbox_) return;
     const Bytes bytes = encode_record(record);
     if (auto r = journal_.append(bytes); !r) {
-        ++stats_.append_errors;
-        log_.error("journal", "append failed: ", r.error().to_string());
+        // The first failure and every 1000th: a full disk must not flood the log.
+        if (stats_.append_errors++ % 1000 == 0)
+            log_.error("journal", "append failed (", stats_.append_errors,
+                       " so far): ", r.error().to_string());
         return;
     }
     ++stats_.records_appended;
@@ -118,8 +120,9 @@ void MailboxPersistence::append(const MailboxRecord& record) {
 void MailboxPersistence::sync(TimePoint /*now*/) {
     if (dirty_) {
         if (auto r = journal_.sync(); !r) {
-            ++stats_.sync_errors;
-            log_.error("journal", "sync failed: ", r.error().to_string());
+            if (stats_.sync_errors++ % 1000 == 0)
+                log_.error("journal", "sync failed (", stats_.sync_errors,
+                           " so far): ", r.error().to_string());
         } else {
             ++stats_.syncs;
         }

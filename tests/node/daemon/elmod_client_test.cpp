@@ -64,6 +64,9 @@ TEST(ElmodClients, EventsReachSubscribersAndSurviveAMailboxKilledAndRestarted) {
         if (metric(*m, "elmo_mailbox_stored_events").value_or(0) == events) {
             mailbox = i;
             id_before = metric_label(*m, "elmo_node_info", "id").value_or("");
+            // Each "stored" answer waited for the journal's group commit.
+            EXPECT_GE(metric(*m, "elmo_replies_held_total").value_or(0), events);
+            EXPECT_GE(metric(*m, "elmo_journal_syncs_total").value_or(0), 1);
             break;
         }
     }
