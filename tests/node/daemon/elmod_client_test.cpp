@@ -14,22 +14,9 @@ namespace {
 
 TEST(ElmodClients, EventsReachSubscribersAndSurviveAMailboxKilledAndRestarted) {
     TempDir dir;
-    std::vector<NodeSpec> specs;
-    std::vector<std::unique_ptr<Elmod>> nodes;
-    for (int i = 0; i < 3; ++i) {
-        NodeSpec s = NodeSpec::fresh(dir / ("n" + std::to_string(i)));
-        if (i > 0) s.extra = {"--bootstrap", "127.0.0.1:" + std::to_string(specs[0].port)};
-        specs.push_back(s);
-        nodes.push_back(std::make_unique<Elmod>(s, dir / ("n" + std::to_string(i) + ".log")));
-    }
-    ASSERT_TRUE(poll_until(
-        60s,
-        [&] {
-            for (auto& n : nodes)
-                if (n->sample("elmo_dht_nodes{state=\"good\"}").value_or(0) < 2) return false;
-            return true;
-        },
-        250ms))
+    LocalCluster cluster(dir.path(), 3);
+    auto& [specs, nodes] = cluster;
+    ASSERT_TRUE(poll_until(60s, [&] { return cluster.dht_formed(2); }, 250ms))
         << nodes[1]->process().log();
     std::vector<transport::CertFingerprint> pins;
     for (const auto& s : specs) pins.push_back(fingerprint(s));

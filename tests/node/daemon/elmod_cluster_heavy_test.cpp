@@ -27,22 +27,9 @@ std::string topic_of(int client) {
 
 TEST(ElmodHeavy, SixteenNodesHundredClientsFourKilledWhilePublishing) {
     TempDir dir;
-    std::vector<NodeSpec> specs;
-    std::vector<std::unique_ptr<Elmod>> nodes;
-    for (int i = 0; i < node_count; ++i) {
-        NodeSpec s = NodeSpec::fresh(dir / ("n" + std::to_string(i)));
-        if (i > 0) s.extra = {"--bootstrap", "127.0.0.1:" + std::to_string(specs[0].port)};
-        specs.push_back(s);
-        nodes.push_back(std::make_unique<Elmod>(s, dir / ("n" + std::to_string(i) + ".log")));
-    }
-    ASSERT_TRUE(poll_until(
-        120s,
-        [&] {
-            for (auto& n : nodes)
-                if (n->sample("elmo_dht_nodes{state=\"good\"}").value_or(0) < 3) return false;
-            return true;
-        },
-        500ms))
+    LocalCluster cluster(dir.path(), node_count);
+    auto& [specs, nodes] = cluster;
+    ASSERT_TRUE(poll_until(120s, [&] { return cluster.dht_formed(3); }, 500ms))
         << nodes[5]->process().log();
     std::vector<transport::CertFingerprint> pins;
     for (const auto& s : specs) pins.push_back(fingerprint(s));

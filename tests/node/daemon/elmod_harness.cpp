@@ -46,6 +46,21 @@ bool poll_until(std::chrono::milliseconds timeout, const std::function<bool()>& 
     }
 }
 
+LocalCluster::LocalCluster(const std::filesystem::path& dir, int count) {
+    for (int i = 0; i < count; ++i) {
+        NodeSpec s = NodeSpec::fresh(dir / ("n" + std::to_string(i)));
+        if (i > 0) s.extra = {"--bootstrap", "127.0.0.1:" + std::to_string(specs[0].port)};
+        specs.push_back(s);
+        nodes.push_back(std::make_unique<Elmod>(s, dir / ("n" + std::to_string(i) + ".log")));
+    }
+}
+
+bool LocalCluster::dht_formed(double min_good) {
+    for (auto& n : nodes)
+        if (n->sample("elmo_dht_nodes{state=\"good\"}").value_or(0) < min_good) return false;
+    return true;
+}
+
 Process::Process(const std::string& path, const std::vector<std::string>& args,
                  const std::filesystem::path& log_file)
     : log_file_(log_file) {

@@ -106,4 +106,14 @@ class Elmod {
     Process process_;
 };
 
+// `count` elmods under `dir` (data dirs nI, logs nI.log); node 0 starts the DHT and the others
+// bootstrap from it. Specs are kept so that a node can be restarted from its data dir.
+struct LocalCluster {
+    std::vector<NodeSpec> specs;
+    std::vector<std::unique_ptr<Elmod>> nodes;
+    LocalCluster(const std::filesystem::path& dir, int count);
+    // Every node's DHT counts at least `min_good` good nodes (one fresh scrape each).
+    bool dht_formed(double min_good);
+};
+
 }  // namespace elmo::daemon::test

@@ -50,21 +50,12 @@ TEST(ElmodDaemon, ASecondDaemonOnTheSameDataDirIsRefused) {
 
 TEST(ElmodCluster, FourNodesFormADhtAndStopGracefully) {
     TempDir dir;
-    std::vector<std::unique_ptr<Elmod>> nodes;
-    NodeSpec seed = NodeSpec::fresh(dir / "n0");
-    nodes.push_back(std::make_unique<Elmod>(seed, dir / "n0.log"));
-    for (int i = 1; i < 4; ++i) {
-        NodeSpec s = NodeSpec::fresh(dir / ("n" + std::to_string(i)));
-        s.extra = {"--bootstrap", "127.0.0.1:" + std::to_string(seed.port)};
-        nodes.push_back(std::make_unique<Elmod>(s, dir / ("n" + std::to_string(i) + ".log")));
-    }
+    LocalCluster cluster(dir.path(), 4);
+    auto& nodes = cluster.nodes;
     const bool formed = poll_until(
         60s,
         [&] {
-            for (auto& n : nodes) {
-                auto good = n->sample("elmo_dht_nodes{state=\"good\"}");
-                if (!good || *good < 1) return false;
-            }
+            if (!cluster.dht_formed(1)) return false;
             auto seed_good = nodes[0]->sample("elmo_dht_nodes{state=\"good\"}");
             return seed_good && *seed_good >= 3;
         },
