@@ -6,6 +6,7 @@
 // mailboxes elected in such a race within seconds.
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <string_view>
 
 #include "common/hash.hpp"
@@ -77,9 +78,7 @@ TimePoint NodeCore::on_directory_answer(TimePoint now, std::uint64_t query_id,
         for (const auto& a : intro->mailboxes) {
             if (a.id == config_.id || suspected(a.id, now) || !a.endpoint.to_endpoint().valid())
                 continue;
-            if (std::none_of(found.begin(), found.end(), [&](const auto& f) { return f.id == a.id; }) &&
-                found.size() < wire::max_walk_hits)
-                found.push_back(a);
+            wire::add_unique(found, a, wire::max_walk_hits);
         }
     }
     if (found.empty()) return next_wakeup();
@@ -95,9 +94,7 @@ TimePoint NodeCore::on_directory_answer(TimePoint now, std::uint64_t query_id,
         ++stats_.lookups_found_in_directory;
         ++stats_.lookups_found_existing;
         std::vector<wire::NodeAddr> hits = l->second.hits;
-        for (const auto& a : found)
-            if (std::none_of(hits.begin(), hits.end(), [&](const auto& h) { return h.id == a.id; }))
-                hits.push_back(a);
+        for (const auto& a : found) wire::add_unique(hits, a, std::numeric_limits<std::size_t>::max());
         resolve_lookup(now, q.topic, hits);
     }
     return next_wakeup();

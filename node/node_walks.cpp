@@ -9,12 +9,7 @@
 namespace elmo {
 
 namespace {
-void add_unique(std::vector<wire::NodeAddr>& to, const wire::NodeAddr& a, std::size_t max) {
-    if (to.size() >= max) return;
-    for (const auto& x : to)
-        if (x.id == a.id) return;
-    to.push_back(a);
-}
+using wire::add_unique;
 void add_unique(std::vector<wire::RecruitOffer>& to, const wire::RecruitOffer& a, std::size_t max) {
     if (to.size() >= max) return;
     for (const auto& x : to)

@@ -2,6 +2,7 @@
 // A node as messages name it: its DHT id and the UDP endpoint it answers on (the address the DHT
 // knows it at, shared by elmo and OpenDHT).
 #include <optional>
+#include <vector>
 
 #include "common/bytes.hpp"
 #include "common/endpoint.hpp"
@@ -58,5 +59,13 @@ struct NodeAddr {
     static NodeAddr from(const NodeId& id, const Endpoint& e) { return {id, WireEndpoint::from(e)}; }
     friend bool operator==(const NodeAddr&, const NodeAddr&) = default;
 };
+
+// Appends `a` to a bounded list of nodes unless a node with its id is there or the list is full.
+inline void add_unique(std::vector<NodeAddr>& to, const NodeAddr& a, std::size_t max) {
+    if (to.size() >= max) return;
+    for (const auto& x : to)
+        if (x.id == a.id) return;
+    to.push_back(a);
+}
 
 }  // namespace elmo::wire
