@@ -111,8 +111,48 @@ TimePoint DhtDriver::on_datagram(const asio::ip::udp::endpoint& from, ByteView d
         ++stats_.guard_drops[static_cast<std::size_t>(v)];
         return next_;
     }
-    return run(data.data(), data.size(),
-               dht::SockAddr(from.data(), static_cast<socklen_t>(from.size())), now);
+    const TimePoint next =
+        run(data.data(), data.size(),
+            dht::SockAddr(from.data(), static_cast<socklen_t>(from.size())), now);
+    ping_back(from, now);
+    return std::min(next, next_);
+}
+
+// OpenDHT marks a node good only once it has answered one of our requests; a node that only
+// sends us requests (every newcomer that bootstraps from us) stays "dubious" until OpenDHT's
+// bucket maintenance pings it, 30-60 s later, and is meanwhile no overlay neighbour. Pinging a
+// sender back once makes it good at its first reply. Bounded: each address at most once a
+// minute, at most 20 ping-backs a second, 1,024 addresses remembered.
+void DhtDriver::ping_back(const asio::ip::udp::endpoint& from, TimePoint now) {
+    constexpr auto per_address = std::chrono::seconds(60);
+    constexpr std::uint32_t per_second = 20;
+    constexpr std::size_t remembered = 1024;
+    const Endpoint ep = to_endpoint(from);
+    if (!ep.valid()) return;
+    if (auto it = pinged_back_.find(ep); it != pinged_back_.end() && now - it->second < per_address)
+        return;
+    for (const auto& n : neighbours())
+        if (n.endpoint == ep) return;  // already good
+    if (now - ping_back_window_ >= std::chrono::seconds(1)) {
+        ping_back_window_ = now;
+        ping_backs_in_window_ = 0;
+    }
+    if (ping_backs_in_window_ >= per_second) return;
+    ++ping_backs_in_window_;
+    if (pinged_back_.size() >= remembered) {
+        auto oldest =
+            std::min_element(pinged_back_.begin(), pinged_back_.end(),
+                             [](const auto& a, const auto& b) { return a.second < b.second; });
+        pinged_back_.erase(oldest);
+    }
+    pinged_back_[ep] = now;
+    try {
+        dht_->pingNode(dht::SockAddr(from.data(), static_cast<socklen_t>(from.size())));
+        ++stats_.ping_backs;
+        next_ = now;  // the ping is a job: run it
+    } catch (const std::exception&) {
+        ++stats_.exceptions;
+    }
 }
 
 TimePoint DhtDriver::on_timer(TimePoint now) {

@@ -8,6 +8,7 @@
 #include <opendht/dht.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
@@ -34,6 +35,7 @@ struct DhtDriverStats {
     std::uint64_t directory_values = 0;  // values returned by queries
     std::uint64_t bootstrap_pings = 0;
     std::uint64_t bootstrap_resolve_failures = 0;
+    std::uint64_t ping_backs = 0;  // pings to senders not yet confirmed good (see on_datagram)
     // OpenDHT's message counters (ping, find, get, listen, put), accumulated: OpenDHT resets
     // its own at each read.
     std::array<std::uint64_t, 5> messages_in{};
@@ -85,6 +87,7 @@ class DhtDriver final : public OverlayPort, public DirectoryPort {
     const DhtDriverStats& stats() const { return stats_; }
 
   private:
+    void ping_back(const asio::ip::udp::endpoint& from, TimePoint now);
     TimePoint run(const std::uint8_t* data, std::size_t size, const dht::SockAddr& from,
                   TimePoint now);
 
@@ -98,6 +101,10 @@ class DhtDriver final : public OverlayPort, public DirectoryPort {
     // Shared with OpenDHT's callbacks, which may outlive a call (they hold the pointer).
     std::shared_ptr<std::vector<DirectoryAnswer>> answers_ =
         std::make_shared<std::vector<DirectoryAnswer>>();
+    // Senders pinged back, by address, with the time of the ping; bounded (oldest dropped).
+    std::map<Endpoint, TimePoint> pinged_back_;
+    TimePoint ping_back_window_{};
+    std::uint32_t ping_backs_in_window_ = 0;
     mutable std::uint64_t cached_at_ = ~std::uint64_t{0};
     mutable std::vector<Neighbour> cache_;
 };

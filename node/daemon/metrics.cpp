@@ -212,6 +212,9 @@ void dht_stats(Text& t, const DhtDriverStats& s, const dht::NodeStats& n, bool c
     t.counter("directory_values_total", "Values the directory's gets returned.",
               s.directory_values);
     t.counter("dht_bootstrap_pings_total", "Bootstrap pings sent.", s.bootstrap_pings);
+    t.counter("dht_ping_backs_total",
+              "Pings sent back to DHT senders not yet confirmed good (speeds up joining).",
+              s.ping_backs);
     t.family("dht_messages_total", "counter", "OpenDHT requests by direction and kind.");
     for (std::size_t i = 0; i < DhtDriver::message_kinds.size(); ++i) {
         t.sample("dht_messages_total", {{"direction", "in"}, {"kind", DhtDriver::message_kinds[i]}},
