@@ -11,7 +11,8 @@ packages=(
   librestinio-dev                        # elmod's metrics endpoint (HTTP; pulls fmt, http-parser)
   libgtest-dev libgmock-dev              # tests
   libbenchmark-dev                       # micro-benchmarks
-  gnuplot-nox                            # report plots
+  gnuplot-nox                            # report plots (traces/, elmo-replay)
+  zlib1g-dev                             # gzip trace files and the Higgs data (traces/)
 )
 
 missing=()
