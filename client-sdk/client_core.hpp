@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "client-sdk/client_params.hpp"
+#include "client-sdk/client_snapshot.hpp"
 #include "client-sdk/client_stats.hpp"
 #include "client-sdk/client_transport.hpp"
 #include "client-sdk/event_cache.hpp"
@@ -116,6 +117,17 @@ public:
     void set_wall_clock(std::int64_t unix_ms_at, TimePoint at) {
         wall_ = WallClock{at, unix_ms_at};
     }
+
+    // Persistence (client_snapshot.cpp). snapshot() is what should outlive the process.
+    // restore() must come before start(): topics come back unregistered but with their last
+    // mailbox preferred, so the first connection renews them there and polls from caught_up_ms
+    // with the seen ids as `known` (what was missed while the app was dead arrives once); the
+    // outbox is due at once; next_seq never goes back (ids stay unique per publisher anyway,
+    // the timestamp is hashed in). Entries beyond the bounds (max_topics, max_outbox,
+    // seen_ids_per_topic, ...) are dropped as the live state would drop them. Returns false
+    // (and changes nothing) after start().
+    ClientSnapshot snapshot() const;
+    bool restore(TimePoint now, const ClientSnapshot& snapshot);
 
     // Inspection.
     const std::map<std::string, TopicState>& topics() const { return topics_; }

@@ -1,5 +1,7 @@
 #include "client-sdk/node_book.hpp"
 
+#include <algorithm>
+
 namespace elmo {
 
 NodeBook::NodeBook(const std::vector<Endpoint>& bootstrap, std::size_t max_nodes)
@@ -38,6 +40,17 @@ void NodeBook::failed(const Endpoint& node) {
 void NodeBook::succeeded(const Endpoint& node) {
     auto it = nodes_.find(node);
     if (it != nodes_.end()) it->second.failures = 0;
+}
+
+std::vector<Endpoint> NodeBook::learned() const {
+    std::vector<std::pair<std::uint64_t, Endpoint>> by_seen;
+    for (const auto& [e, entry] : nodes_)
+        if (!entry.bootstrap) by_seen.emplace_back(entry.seen, e);
+    std::sort(by_seen.begin(), by_seen.end());
+    std::vector<Endpoint> out;
+    out.reserve(by_seen.size());
+    for (auto& [seen, e] : by_seen) out.push_back(e);
+    return out;
 }
 
 std::uint32_t NodeBook::failures(const Endpoint& node) const {

@@ -33,6 +33,9 @@ public:
     std::size_t size() const { return nodes_.size(); }
     bool contains(const Endpoint& node) const { return nodes_.contains(node); }
     std::uint32_t failures(const Endpoint& node) const;
+    // The learned (not bootstrap) nodes, least recently learned first: learning them again in
+    // this order rebuilds the same recency (persistence).
+    std::vector<Endpoint> learned() const;
 
 private:
     struct Entry {

@@ -8,6 +8,7 @@ std::size_t SeenIds::insert(const wire::EventId& id, std::size_t capacity) {
     if (capacity == 0 || ids_.contains(id)) return 0;
     ids_.insert(id);
     order_.push_back(id);
+    ++inserted_;
     std::size_t evicted = 0;
     while (order_.size() > capacity) {
         ids_.erase(order_.front());

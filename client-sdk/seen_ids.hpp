@@ -5,6 +5,7 @@
 // is the id least likely to come again); the caller counts it, because a copy of that event
 // arriving later would be delivered again.
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <set>
 #include <vector>
@@ -24,10 +25,16 @@ public:
 
     std::size_t size() const { return order_.size(); }
     bool empty() const { return order_.empty(); }
+    // Every id held, oldest first (what a persisted copy restores through insert()).
+    const std::deque<wire::EventId>& oldest_first() const { return order_; }
+    // How many ids were ever recorded: a store that saw `n` of them writes the last
+    // inserted() - n of oldest_first() and nothing else.
+    std::uint64_t inserted() const { return inserted_; }
 
 private:
     std::deque<wire::EventId> order_;  // oldest first
     std::set<wire::EventId> ids_;
+    std::uint64_t inserted_ = 0;
 };
 
 }  // namespace elmo
