@@ -26,3 +26,6 @@ set_target_properties(opendht PROPERTIES INTERFACE_SYSTEM_INCLUDE_DIRECTORIES "/
 # definition rule (ASan: alloc-dealloc mismatch). One choice for every target, OpenDHT's
 # includes included.
 add_compile_definitions(ASIO_HAS_STD_ALIGNED_ALLOC=1)
+
+# SQLite: the client SDK's persistent state (docs/client-sdk.md, "Persistence").
+pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)

@@ -9,6 +9,7 @@ packages=(
   libmsgpack-cxx-dev libgnutls28-dev libasio-dev libjsoncpp-dev libssl-dev
   libboost-program-options-dev           # command-line and config parsing
   librestinio-dev                        # elmod's metrics endpoint (HTTP; pulls fmt, http-parser)
+  libsqlite3-dev                         # the client SDK's persistent state
   libgtest-dev libgmock-dev              # tests
   libbenchmark-dev                       # micro-benchmarks
   gnuplot-nox                            # report plots (traces/, elmo-replay)
