@@ -33,7 +33,7 @@ echo "label,kind,step,offered_ev_s,published,refused,backlog,delivered_per_s,com
 echo "label,clients,sat_deliveries_per_s,sat_events_per_s,saturated,half_ev_s,half_p50_ms,half_p99_ms,rss_before_kib,rss_after_kib,kib_per_client,elmod_us_per_delivery,connect_s" > "$OUT/summary.csv"
 
 pid=
-cleanup() { [[ -n $pid ]] && kill -9 "$pid" 2>/dev/null || true; }
+cleanup() { if [[ -n $pid ]]; then kill -9 "$pid" 2>/dev/null || true; fi; }
 trap cleanup EXIT
 
 i=0

@@ -450,6 +450,8 @@ std::string Daemon::metrics() {
     in.mailbox = &core_->mailbox().counters();
     in.load = core_->mailbox().load(now);
     in.mailbox_state = static_cast<std::size_t>(core_->mailbox().state(now));
+    for (const auto& topic : core_->mailbox().topics())
+        in.mailbox_links += core_->mailbox().links(topic).size();
     in.udp = &udp_->stats();
     in.udp_queued = udp_->queued();
     in.dht = &dht_->stats();

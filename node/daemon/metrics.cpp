@@ -134,10 +134,12 @@ void node_stats(Text& t, const NodeStats& n) {
     t.counter("clients_refused_total", "Client sessions the core refused.", n.clients_refused);
 }
 
-void mailbox_stats(Text& t, const mailbox::Counters& c, const mailbox::Load& l, std::size_t state) {
+void mailbox_stats(Text& t, const mailbox::Counters& c, const mailbox::Load& l, std::size_t state,
+                   std::size_t links) {
     t.gauge("mailbox_topics", "Topics this node holds as a mailbox.", double(l.topics));
     t.gauge("mailbox_registrations", "Clients registered for push here.", double(l.registrations));
     t.gauge("mailbox_stored_events", "Events stored.", double(l.stored_events));
+    t.gauge("mailbox_links", "Links to other mailboxes, over all topics held.", double(links));
     t.gauge("mailbox_stored_bytes", "Bytes of events stored.", double(l.stored_bytes));
     t.gauge("mailbox_msgs_per_second", "Mailbox message rate.", l.msgs_per_sec);
     t.gauge("mailbox_state", "0 inactive, 1 recruiting, 2 full.", double(state));
@@ -276,7 +278,7 @@ std::string render_metrics(const MetricsInput& in) {
         if (in.udp) transport(t, *in.udp, in.udp_queued, *in.daemon);
     }
     if (in.node) node_stats(t, *in.node);
-    if (in.mailbox) mailbox_stats(t, *in.mailbox, in.load, in.mailbox_state);
+    if (in.mailbox) mailbox_stats(t, *in.mailbox, in.load, in.mailbox_state, in.mailbox_links);
     if (in.dht) dht_stats(t, *in.dht, in.dht_nodes, in.dht_connected, in.neighbours);
     if (in.persistence) persistence(t, *in.persistence, in.journal_bytes);
     if (in.clients)

@@ -55,6 +55,7 @@ struct MetricsInput {
     const mailbox::Counters* mailbox = nullptr;
     mailbox::Load load;
     std::size_t mailbox_state = 0;  // 0 inactive, 1 recruiting, 2 full
+    std::size_t mailbox_links = 0;  // links to other mailboxes, over all topics held
     const UdpStats* udp = nullptr;
     std::size_t udp_queued = 0;
     const DhtDriverStats* dht = nullptr;

@@ -46,10 +46,15 @@ bool poll_until(std::chrono::milliseconds timeout, const std::function<bool()>& 
     }
 }
 
-LocalCluster::LocalCluster(const std::filesystem::path& dir, int count) {
+LocalCluster::LocalCluster(const std::filesystem::path& dir, int count,
+                           const std::function<std::vector<std::string>(int)>& extra) {
     for (int i = 0; i < count; ++i) {
         NodeSpec s = NodeSpec::fresh(dir / ("n" + std::to_string(i)));
         if (i > 0) s.extra = {"--bootstrap", "127.0.0.1:" + std::to_string(specs[0].port)};
+        if (extra) {
+            auto more = extra(i);
+            s.extra.insert(s.extra.end(), more.begin(), more.end());
+        }
         specs.push_back(s);
         nodes.push_back(std::make_unique<Elmod>(s, dir / ("n" + std::to_string(i) + ".log")));
     }

@@ -111,7 +111,9 @@ class Elmod {
 struct LocalCluster {
     std::vector<NodeSpec> specs;
     std::vector<std::unique_ptr<Elmod>> nodes;
-    LocalCluster(const std::filesystem::path& dir, int count);
+    // `extra(i)`: more options for node i (besides node 0's bootstrap), if given.
+    LocalCluster(const std::filesystem::path& dir, int count,
+                 const std::function<std::vector<std::string>(int)>& extra = nullptr);
     // Every node's DHT counts at least `min_good` good nodes (one fresh scrape each).
     bool dht_formed(double min_good);
 };
