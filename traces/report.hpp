@@ -1,0 +1,40 @@
+#pragma once
+// The reports of a replay (docs/traces.md): every DESIGN 4 measure the run has as CSV, the
+// summary as JSON, and PNG plots drawn by gnuplot (delivery rate over time, latency CDF, per-node
+// load sorted, mailbox pattern, churn recovery). The simulator and cluster replays fill the same
+// ReplayData.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "sim/delivery_metrics.hpp"
+#include "sim/node_load.hpp"
+#include "sim/summary.hpp"
+
+namespace elmo::traces {
+
+struct TopicPattern {
+    std::string topic;
+    std::uint64_t subscriptions = 0;  // client subscriptions to the topic (the trace's)
+    std::uint64_t mailboxes = 0;      // live nodes holding the topic
+    std::uint64_t registrations = 0;  // registrations held by those mailboxes
+};
+
+struct ReplayData {
+    sim::Summary summary;
+    sim::DeliveryReport delivery;
+    std::vector<sim::NodeLoadRow> nodes;
+    std::vector<double> latencies_ms;  // sorted: publish to first delivery, subscriber online
+    std::vector<TopicPattern> mailbox_pattern;
+    std::optional<double> failure_s;  // since the start of the run
+    double window_s = 10;
+};
+
+// Writes dir/{summary.json, timeseries.csv, nodes.csv, nodes_sorted.csv, latency_cdf.csv,
+// mailbox_pattern.csv, recovery.csv, late_pairs.csv, plots.gp} and, if `plots`, runs gnuplot on
+// plots.gp (a missing gnuplot is reported, not fatal: the CSVs are the data).
+Result<Unit, std::string> write_report(const std::string& dir, const ReplayData& d, bool plots,
+                                       std::string* plot_note);
+
+}  // namespace elmo::traces
