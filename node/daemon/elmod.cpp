@@ -215,6 +215,8 @@ bool Daemon::start() {
     lc.bind = config_.bind;
     lc.port = config_.client_port;
     lc.plain_tcp = config_.plain_tcp;
+    lc.max_clients = config_.client_max_connections;
+    lc.idle_timeout = config_.client_idle_timeout;
     lc.identity = TlsIdentity{identity_.certificate_pem, identity_.private_key_pem};
     auto listener = ClientListener::open(io_, lc, *this);
     if (!listener) {

@@ -233,6 +233,12 @@ std::vector<Spec> make_specs() {
     s.push_back(port("client-port", "TCP port of the client listener (TLS)", &ElmodConfig::client_port));
     s.push_back(flag("plain-tcp", "clients over plain TCP, no TLS: local benchmarks only",
                      ELMOD_FIELD(plain_tcp)));
+    s.push_back(integer("client-max-connections",
+                        "client connections (handshaking included) beyond this are closed at once",
+                        ELMOD_FIELD(client_max_connections), 1, 1'000'000));
+    s.push_back(seconds_option("client-idle-timeout",
+                               "a client that sent no frame for this long is disconnected; 0: never",
+                               ELMOD_FIELD(client_idle_timeout), 0, 7 * 86400));
     s.push_back(port("admin-port", "TCP port of the Prometheus metrics endpoint (loopback); 0: off",
                      &ElmodConfig::admin_port, 0));
     s.push_back({"log-level", "LEVEL", "log verbosity: error|warn|info|debug", Kind::value,

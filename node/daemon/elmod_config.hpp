@@ -4,6 +4,8 @@
 // command-line flags, which override the file. Every option has a default and one line of help;
 // `elmod --help` lists them all with their defaults. An invalid configuration is a ConfigError
 // naming the option; the daemon prints it and exits with code 2.
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -34,6 +36,8 @@ struct ElmodConfig {
     std::string data_dir = "./elmod-data";     // identity and journal
     std::uint16_t client_port = 4223;          // TCP, TLS unless plain_tcp
     bool plain_tcp = false;                    // local benchmarks only
+    std::size_t client_max_connections = 20'000;  // TCP connections, handshaking included
+    std::chrono::seconds client_idle_timeout{1800};  // no frame for this long: closed; 0: never
     std::uint16_t admin_port = 9422;           // Prometheus metrics on loopback; 0: off
     LogLevel log_level = LogLevel::info;
     std::uint32_t network = 0x454c4d4f;        // OpenDHT network id ("ELMO"): keeps other nets out

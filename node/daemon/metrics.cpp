@@ -257,10 +257,14 @@ void clients(Text& t, const ClientListenerStats& c) {
         {"oversized_frame", c.oversized_frames},
         {"slow", c.closed_slow},
         {"peer", c.closed_by_peer},
-        {"core", c.closed_by_core}};
+        {"core", c.closed_by_core},
+        {"idle", c.closed_idle},
+        {"empty_frame", c.empty_frames}};
     for (const auto& [k, v] : closed) t.sample("client_closed_total", {{"reason", k}}, double(v));
     t.counter("client_frames_dropped_closed_total", "Frames to connections already closed.",
               c.frames_dropped_closed);
+    t.counter("client_accept_errors_total", "accept() failures (EMFILE, ...), retried.",
+              c.accept_errors);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "node/daemon/listener/client_listener.hpp"
 
+#include <algorithm>
 #include <asio/ip/tcp.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
@@ -16,6 +17,8 @@ namespace {
 // After an accept error (EMFILE, ENOBUFS) accepting resumes after this pause instead of
 // spinning on the same error.
 constexpr auto accept_retry = std::chrono::milliseconds(100);
+constexpr Duration max_idle_sweep = std::chrono::seconds(30);
+constexpr Duration min_idle_sweep = std::chrono::milliseconds(10);
 
 }  // namespace
 
@@ -24,22 +27,31 @@ struct ClientListener::Impl {
         std::shared_ptr<transport::FrameConnection> stream;
         Endpoint peer;
         bool connected = false;  // reported on_client_connected
+        TimePoint last_frame{};  // established, or the last frame in (idle timeout)
     };
 
     Impl(asio::io_context& io_, ClientListenerConfig config_, ClientListenerEvents& events_)
-        : io(io_), config(std::move(config_)), events(events_), acceptor(io_), retry_timer(io_) {}
+        : io(io_),
+          config(std::move(config_)),
+          events(events_),
+          acceptor(io_),
+          retry_timer(io_),
+          idle_timer(io_) {}
 
     void accept_next();
     void on_accept(const asio::error_code& ec, asio::ip::tcp::socket socket);
     void on_open(ClientHandle h);
     void on_frame(ClientHandle h, ByteView frame);
     void on_close(ClientHandle h, transport::CloseReason reason);
+    void arm_idle_sweep();
+    void sweep_idle();
 
     asio::io_context& io;
     ClientListenerConfig config;
     ClientListenerEvents& events;
     asio::ip::tcp::acceptor acceptor;
     asio::steady_timer retry_timer;
+    asio::steady_timer idle_timer;
     std::shared_ptr<const transport::TlsCredentials> credentials;  // null in plain mode
     std::uint16_t port = 0;
     ClientListenerStats stats;
@@ -109,6 +121,7 @@ void ClientListener::Impl::on_open(ClientHandle h) {
     auto it = conns.find(h);
     if (it == conns.end()) return;
     it->second.connected = true;
+    it->second.last_frame = Clock::now();
     ++stats.open;
     events.on_client_connected(h, it->second.peer);
 }
@@ -116,6 +129,10 @@ void ClientListener::Impl::on_open(ClientHandle h) {
 void ClientListener::Impl::on_frame(ClientHandle h, ByteView frame) {
     ++stats.frames_in;
     stats.bytes_in += frame.size();
+    if (config.idle_timeout > Duration::zero()) {
+        auto it = conns.find(h);
+        if (it != conns.end()) it->second.last_frame = Clock::now();
+    }
     events.on_client_frame(h, frame);
 }
 
@@ -155,6 +172,31 @@ void ClientListener::Impl::on_close(ClientHandle h, transport::CloseReason reaso
     }
 }
 
+// One timer for every connection: a sweep over the map costs little next to a timer per
+// connection re-armed at every frame.
+void ClientListener::Impl::arm_idle_sweep() {
+    if (stopped || config.idle_timeout <= Duration::zero()) return;
+    const Duration period =
+        std::clamp<Duration>(config.idle_timeout / 4, min_idle_sweep, max_idle_sweep);
+    std::weak_ptr<char> alive = life;
+    idle_timer.expires_after(period);
+    idle_timer.async_wait([this, alive](const asio::error_code& ec) {
+        if (ec || alive.expired()) return;
+        sweep_idle();
+        arm_idle_sweep();
+    });
+}
+
+void ClientListener::Impl::sweep_idle() {
+    const TimePoint now = Clock::now();
+    for (auto& [h, c] : conns) {
+        if (!c.connected || c.stream->closed() || now - c.last_frame < config.idle_timeout)
+            continue;
+        ++stats.closed_idle;
+        c.stream->close();  // on_close(local) is posted: the disconnection comes later
+    }
+}
+
 Result<std::unique_ptr<ClientListener>, std::string> ClientListener::open(
     asio::io_context& io, ClientListenerConfig config, ClientListenerEvents& events) {
     auto impl = std::make_unique<Impl>(io, std::move(config), events);
@@ -177,6 +219,7 @@ Result<std::unique_ptr<ClientListener>, std::string> ClientListener::open(
     if (ec) return Err{"client listener on " + where + ": " + ec.message()};
     impl->port = impl->acceptor.local_endpoint(ec).port();
     impl->accept_next();
+    impl->arm_idle_sweep();
     return std::unique_ptr<ClientListener>(new ClientListener(std::move(impl)));
 }
 
@@ -188,6 +231,7 @@ ClientListener::~ClientListener() {
     asio::error_code ec;
     impl_->acceptor.close(ec);
     impl_->retry_timer.cancel();
+    impl_->idle_timer.cancel();
     for (auto& [h, c] : impl_->conns) c.stream->detach();
 }
 
@@ -219,6 +263,7 @@ void ClientListener::stop() {
     asio::error_code ec;
     impl_->acceptor.close(ec);
     impl_->retry_timer.cancel();
+    impl_->idle_timer.cancel();
     for (auto& [h, c] : impl_->conns) c.stream->close();
 }
 

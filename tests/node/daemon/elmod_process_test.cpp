@@ -2,8 +2,12 @@
 // graceful stop, and a kill -9 followed by a restart from the same data dir.
 #include <gtest/gtest.h>
 
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+
 #include <csignal>
 #include <memory>
+#include <vector>
 
 #include "elmod_harness.hpp"
 #include "node/daemon/journal.hpp"
@@ -46,6 +50,38 @@ TEST(ElmodDaemon, ASecondDaemonOnTheSameDataDirIsRefused) {
     EXPECT_EQ(r.exit.code, 1);
     EXPECT_NE(r.output.find("in use by another elmod"), std::string::npos) << r.output;
     EXPECT_TRUE(first.process().running());
+}
+
+// The client listener's bounds as options: connections over --client-max-connections are
+// closed at once, connections silent for --client-idle-timeout are closed; both counted.
+TEST(ElmodDaemon, ClientConnectionBoundAndIdleTimeout) {
+    TempDir dir;
+    NodeSpec spec = NodeSpec::fresh(dir / "data");
+    spec.extra = {"--plain-tcp", "--client-max-connections", "2", "--client-idle-timeout", "1"};
+    Elmod node(spec, dir / "node.log");
+    ASSERT_TRUE(poll_until(20s, [&] { return node.metrics().has_value(); }))
+        << node.process().log();
+    asio::io_context io;
+    const asio::ip::tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), spec.client_port);
+    std::vector<asio::ip::tcp::socket> sockets;
+    for (int i = 0; i < 3; ++i) {
+        sockets.emplace_back(io);
+        sockets.back().connect(ep);
+    }
+    const std::string closed = "elmo_client_closed_total{reason=";
+    EXPECT_TRUE(poll_until(10s, [&] {
+        return node.sample(closed + "\"max_clients\"}").value_or(0) == 1 &&
+               node.sample("elmo_clients_connected").value_or(0) == 2;
+    })) << node.metrics().value_or("no metrics");
+    // Nothing is sent: after 1 to 1.25 s both are closed as idle.
+    EXPECT_TRUE(poll_until(10s, [&] {
+        return node.sample(closed + "\"idle\"}").value_or(0) == 2 &&
+               node.sample("elmo_clients_connected").value_or(-1) == 0;
+    })) << node.metrics().value_or("no metrics");
+    node.process().signal(SIGTERM);
+    auto e = node.process().wait(10s);
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->code, 0) << node.process().log();
 }
 
 TEST(ElmodCluster, FourNodesFormADhtAndStopGracefully) {
