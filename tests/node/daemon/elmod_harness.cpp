@@ -147,17 +147,17 @@ RunResult run_to_exit(const std::string& path, const std::vector<std::string>& a
 }
 
 std::optional<std::string> http_get(std::uint16_t port, const std::string& path,
-                                    std::chrono::milliseconds timeout) {
+                                    std::chrono::milliseconds timeout, const std::string& host) {
     try {
         asio::io_context io;
         asio::ip::tcp::socket s(io);
-        s.connect(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+        s.connect(asio::ip::tcp::endpoint(asio::ip::make_address(host), port));
         // Blocking reads with a deadline: a hung daemon fails the test instead of hanging it.
         timeval tv{static_cast<time_t>(timeout.count() / 1000),
                    static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
         ::setsockopt(s.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
         const std::string req =
-            "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+            "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
         asio::write(s, asio::buffer(req));
         std::string response;
         std::error_code ec;

@@ -66,9 +66,10 @@ struct RunResult {
 RunResult run_to_exit(const std::string& path, const std::vector<std::string>& args,
                       const std::filesystem::path& log_file, std::chrono::milliseconds timeout);
 
-// HTTP GET on 127.0.0.1:port; the response body if the status is 200.
+// HTTP GET on host:port (an address literal); the response body if the status is 200.
 std::optional<std::string> http_get(std::uint16_t port, const std::string& path,
-                                    std::chrono::milliseconds timeout = 2000ms);
+                                    std::chrono::milliseconds timeout = 2000ms,
+                                    const std::string& host = "127.0.0.1");
 
 // The value of a sample in Prometheus text: `name` with its labels exactly as printed
 // (`elmo_dht_nodes{state="good"}`), or nullopt.
@@ -85,7 +86,8 @@ struct NodeSpec {
     std::uint16_t port = 0;
     std::uint16_t client_port = 0;
     std::uint16_t admin_port = 0;
-    std::vector<std::string> extra;  // more options (--bootstrap ...)
+    std::string admin_host = "127.0.0.1";  // where elmod serves metrics (::1 if bound to IPv6)
+    std::vector<std::string> extra;        // more options (--bootstrap ...)
     std::vector<std::string> args() const;
     static NodeSpec fresh(const std::filesystem::path& data_dir);
 };
@@ -96,7 +98,9 @@ class Elmod {
         : spec_(std::move(spec)), process_(elmod_path(), spec_.args(), log_file) {}
     const NodeSpec& spec() const { return spec_; }
     Process& process() { return process_; }
-    std::optional<std::string> metrics() { return http_get(spec_.admin_port, "/metrics"); }
+    std::optional<std::string> metrics() {
+        return http_get(spec_.admin_port, "/metrics", 2000ms, spec_.admin_host);
+    }
     // A sample's value from a fresh scrape, or nullopt (node not answering, no such sample).
     std::optional<double> sample(const std::string& s);
     std::optional<std::string> node_id();
