@@ -309,6 +309,14 @@ void ClientCore::check_keepalive(TimePoint now) {
     }
 }
 
+TimePoint ClientCore::set_keepalive_period(TimePoint now, Duration period) {
+    now = advance(now);
+    params_.keepalive_period = std::max(period, Duration::zero());
+    // Silence longer than the new period: the ping is due now, not in the past.
+    if (last_traffic_) last_traffic_ = std::max(*last_traffic_, now - params_.keepalive_period);
+    return next_wakeup();
+}
+
 TimePoint ClientCore::next_wakeup() const {
     TimePoint next = TimePoint::max();
     for (const auto& [topic, t] : topics_)

@@ -98,6 +98,11 @@ public:
     TimePoint subscribe(TimePoint now, const std::string& topic);
     TimePoint unsubscribe(TimePoint now, const std::string& topic);
     TimePoint next_wakeup() const;
+    // Changes keepalive_period from now on (the SDK keeps a connection checked in the
+    // foreground and silent in the background, where each wake-up costs battery). 0: off.
+    TimePoint set_keepalive_period(TimePoint now, Duration period);
+    // Waiting out a reconnection backoff (not connected, not connecting, not offline).
+    bool waiting_to_reconnect() const { return link_ == Link::waiting; }
 
     // Builds, seals and queues an event (publisher = client id, seq = the next sequence number,
     // timestamp_ms = wall time of `now`, expiry_ms = timestamp + event_lifetime) and sends it at

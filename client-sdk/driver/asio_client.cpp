@@ -75,6 +75,8 @@ void AsioClient::drive(F&& call) {
     if (stopped_) return;
     call(Clock::now());
     if (stopped_) return;  // a handler stopped the client
+    if (after_call_) after_call_();
+    if (stopped_) return;
     arm_timer();
     // Compared with what was last reported, not with the state before this call: a handler
     // may have driven the core (and reported) in between.
@@ -141,6 +143,15 @@ void AsioClient::on_connectivity_changed(bool available) {
     if (stopped_) return;
     core_->set_wall_clock(unix_ms_now(), Clock::now());  // the clock may have been stepped too
     drive([&](TimePoint now) { core_->network_changed(now, available); });
+}
+
+bool AsioClient::restore(const ClientSnapshot& snapshot) {
+    if (started_ || stopped_) return false;
+    return core_->restore(Clock::now(), snapshot);
+}
+
+void AsioClient::set_keepalive(Duration period) {
+    drive([&](TimePoint now) { core_->set_keepalive_period(now, period); });
 }
 
 void AsioClient::stop() {

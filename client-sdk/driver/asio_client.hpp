@@ -108,6 +108,13 @@ class AsioClient {
     void on_connectivity_changed(bool available = true);
     // Closes the connection and stops the timer; no handler runs afterwards.
     void stop();
+    // Before start(): the state a previous process left (client-sdk/client_snapshot.hpp).
+    bool restore(const ClientSnapshot& snapshot);
+    // See ClientCore::set_keepalive_period.
+    void set_keepalive(Duration period);
+    // Runs after every call into the core (API call, timer, frame, connection event), once the
+    // core's state is updated and its handlers have run: where the SDK persists what changed.
+    void set_after_call_hook(std::function<void()> h) { after_call_ = std::move(h); }
 
     // Each event of a subscribed topic, once (push or poll).
     void set_event_handler(EventHandler h) { event_handler_ = std::move(h); }
@@ -167,6 +174,7 @@ class AsioClient {
     PublishHandler publish_handler_;
     ConnectionHandler connection_handler_;
     ErrorHandler error_handler_;
+    std::function<void()> after_call_;
     // Asio completions check this before touching the client, which may be gone.
     std::shared_ptr<char> alive_ = std::make_shared<char>();
 };

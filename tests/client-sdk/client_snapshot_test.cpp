@@ -125,5 +125,25 @@ TEST(ClientSnapshot, RestoreAfterStartIsRefusedAndForeignOrBadEntriesAreSkipped)
     EXPECT_EQ(h.core.stats().topics_refused, 1u);
 }
 
+// The SDK turns keep-alive on in the foreground and off in the background.
+TEST(ClientKeepalive, ChangedAtRunTimeTakesEffectFromNow) {
+    Harness h;
+    h.connect();
+    h.run_for(std::chrono::hours(1));
+    EXPECT_EQ(h.core.stats().pings_sent, 0u) << "off by default";
+    // Silent for an hour already: the first ping goes at once, the next after 30 s of silence.
+    h.core.set_keepalive_period(h.now, std::chrono::seconds(30));
+    h.run_for(Duration::zero());
+    ASSERT_EQ(h.core.stats().pings_sent, 1u);
+    h.deliver(wire::Pong{h.transport.last<wire::Ping>().nonce});
+    h.run_for(std::chrono::seconds(31));
+    ASSERT_EQ(h.core.stats().pings_sent, 2u);
+    h.deliver(wire::Pong{h.transport.last<wire::Ping>().nonce});
+    h.core.set_keepalive_period(h.now, Duration::zero());
+    h.run_for(std::chrono::hours(1));
+    EXPECT_EQ(h.core.stats().pings_sent, 2u);
+    EXPECT_TRUE(h.core.connected());
+}
+
 }  // namespace
 }  // namespace elmo::client_test
