@@ -8,8 +8,8 @@ struct Clients::Client {
     ClientId id = 0;
     HostId home = no_host;
     bool online = false;
-    ClientHandle connection = 0;   // current connection, 0 if none
-    ClientHandle node_knows = 0;   // the connection the home node has been told about
+    ClientHandle connection = 0;  // current connection, 0 if none
+    ClientHandle node_knows = 0;  // the connection the home node has been told about
     std::uint32_t conn_seq = 0;
     Rng rng;
     std::unique_ptr<ClientLink> link;
@@ -21,7 +21,7 @@ struct Clients::Client {
 };
 
 class Clients::Link final : public ClientLink {
-public:
+  public:
     Link(Clients& owner, ClientId id) : owner_(owner), id_(id) {}
 
     void send_to_home(ByteView frame) override {
@@ -35,16 +35,20 @@ public:
         const ClientHandle conn = c.connection;
         const HostId home = c.home;
         Simulation& sim = owner_.sim_;
-        sim.after(owner_.link_latency(id_), [this, conn, home, f = Bytes(frame.begin(), frame.end())] {
-            Client& cl = *owner_.clients_[id_];
-            SimNode* n = owner_.sim_.is_up(home) ? owner_.sim_.find(home) : nullptr;
-            if (!n || cl.node_knows != conn) {
-                ++cl.counters.dropped;
-                return;
-            }
-            owner_.sim_.network().counters_mut(home).received[static_cast<std::size_t>(Traffic::client)].add(f.size());
-            n->client_frame(conn, ByteView(f.data(), f.size()));
-        });
+        sim.after(owner_.link_latency(id_),
+                  [this, conn, home, f = Bytes(frame.begin(), frame.end())] {
+                      Client& cl = *owner_.clients_[id_];
+                      SimNode* n = owner_.sim_.is_up(home) ? owner_.sim_.find(home) : nullptr;
+                      if (!n || cl.node_knows != conn) {
+                          ++cl.counters.dropped;
+                          return;
+                      }
+                      owner_.sim_.network()
+                          .counters_mut(home)
+                          .received[static_cast<std::size_t>(Traffic::client)]
+                          .add(f.size());
+                      n->client_frame(conn, ByteView(f.data(), f.size()));
+                  });
     }
 
     Endpoint home() const override { return Network::endpoint_of(owner_.clients_[id_]->home); }
@@ -59,7 +63,7 @@ public:
         }
     }
 
-private:
+  private:
     Clients& owner_;
     ClientId id_;
 };
@@ -67,7 +71,10 @@ private:
 Clients::Clients(Simulation& sim, ClientConfig config) : sim_(sim), config_(std::move(config)) {
     toggle_kind_ = sim_.engine().add_kind([this](std::uint32_t c, std::uint64_t) {
         Client& cl = *clients_[c];
-        if (cl.online) go_offline(c); else go_online(c);
+        if (cl.online)
+            go_offline(c);
+        else
+            go_online(c);
         const Duration d = (cl.online ? config_.online : config_.offline).sample(cl.rng);
         sim_.engine().schedule_in(d, toggle_kind_, c);
     });
@@ -89,7 +96,9 @@ Clients::Clients(Simulation& sim, ClientConfig config) : sim_(sim), config_(std:
 
 // Scheduled events and the membership observer refer to this object: it must live as long as
 // its Simulation runs.
-Clients::~Clients() { sim_.set_client_hub(nullptr); }
+Clients::~Clients() {
+    sim_.set_client_hub(nullptr);
+}
 
 ClientId Clients::add(HostId home, const ClientCoreFactory& factory) {
     const auto id = static_cast<ClientId>(clients_.size());
@@ -120,8 +129,15 @@ void Clients::go_online(ClientId c) {
     // equal delays keep their order).
     sim_.after(link_latency(c), [this, c, conn, home] {
         Client& x = *clients_[c];
+        if (x.connection != conn) return;
         SimNode* n = sim_.is_up(home) ? sim_.find(home) : nullptr;
-        if (x.connection != conn || !n) return;
+        if (!n) {
+            // A connection to a node that is down is refused (the host answers with a reset):
+            // the client hears of it one more link delay later, as it would of a real
+            // ECONNREFUSED, instead of waiting on a connection that can never answer.
+            drop_connection(c, true);
+            return;
+        }
         x.node_knows = conn;
         n->client_connected(conn);
     });
@@ -147,14 +163,16 @@ void Clients::drop_connection(ClientId c, bool tell_client) {
         Client& x = *clients_[c];
         if (x.node_knows == conn) {
             x.node_knows = 0;
-            if (SimNode* n = sim_.is_up(home) ? sim_.find(home) : nullptr) n->client_disconnected(conn);
+            if (SimNode* n = sim_.is_up(home) ? sim_.find(home) : nullptr)
+                n->client_disconnected(conn);
         }
         if (tell_client && x.core) reschedule(c, x.core->on_connection_lost(sim_.time_point()));
     });
 }
 
 void Clients::send_to_client(HostId from_node, ClientHandle conn, ByteView frame) {
-    sim_.network().counters_mut(from_node).sent[static_cast<std::size_t>(Traffic::client)].add(frame.size());
+    sim_.network().counters_mut(from_node).sent[static_cast<std::size_t>(Traffic::client)].add(
+        frame.size());
     const ClientId c = client_of(conn);
     if (c >= clients_.size()) return;
     sim_.after(link_latency(c), [this, c, conn, f = Bytes(frame.begin(), frame.end())] {
@@ -165,7 +183,8 @@ void Clients::send_to_client(HostId from_node, ClientHandle conn, ByteView frame
         }
         ++x.counters.frames_received;
         x.counters.bytes_received += f.size();
-        if (x.core) reschedule(c, x.core->on_frame(sim_.time_point(), ByteView(f.data(), f.size())));
+        if (x.core)
+            reschedule(c, x.core->on_frame(sim_.time_point(), ByteView(f.data(), f.size())));
     });
 }
 
@@ -193,11 +212,21 @@ Duration Clients::link_latency(ClientId c) const {
     return config_.link_min + Duration(static_cast<Duration::rep>(r % (span + 1)));
 }
 
-bool Clients::online(ClientId c) const { return clients_.at(c)->online; }
-HostId Clients::home(ClientId c) const { return clients_.at(c)->home; }
-ClientHandle Clients::connection(ClientId c) const { return clients_.at(c)->connection; }
-ClientCore* Clients::core(ClientId c) { return clients_.at(c)->core.get(); }
-const ClientCounters& Clients::counters(ClientId c) const { return clients_.at(c)->counters; }
+bool Clients::online(ClientId c) const {
+    return clients_.at(c)->online;
+}
+HostId Clients::home(ClientId c) const {
+    return clients_.at(c)->home;
+}
+ClientHandle Clients::connection(ClientId c) const {
+    return clients_.at(c)->connection;
+}
+ClientCore* Clients::core(ClientId c) {
+    return clients_.at(c)->core.get();
+}
+const ClientCounters& Clients::counters(ClientId c) const {
+    return clients_.at(c)->counters;
+}
 
 std::size_t Clients::online_count() const {
     std::size_t n = 0;

@@ -9,7 +9,8 @@
 // client). The node side is the core's ClientPort and ClientEvents (node.hpp), the same shape as
 // NodeCore's client entry points; the client side is a ClientCore (the client SDK's core, later)
 // sending through a ClientLink. Frames to an offline client, or to a home node that is down, are
-// dropped and counted.
+// dropped and counted; a connection to a home node that is down is refused after a round trip
+// (a reset from the host, like a real ECONNREFUSED from a node whose process died).
 #include <functional>
 #include <memory>
 #include <vector>
@@ -24,7 +25,7 @@ using ClientId = std::uint32_t;
 
 // What a client core sends through.
 class ClientLink {
-public:
+  public:
     virtual ~ClientLink() = default;
     virtual void send_to_home(ByteView frame) = 0;
     virtual Endpoint home() const = 0;
@@ -35,7 +36,7 @@ public:
 // The client-side protocol. All inputs carry `now`; those returning a TimePoint return the next
 // wake-up (TimePoint::max() for none), like ProtocolCore.
 class ClientCore {
-public:
+  public:
     virtual ~ClientCore() = default;
     virtual TimePoint on_online(TimePoint now) = 0;  // connected to the home node
     virtual void on_offline(TimePoint now) = 0;
@@ -61,10 +62,12 @@ struct ClientCounters {
 };
 
 // Handles are connection ids: client id in the low 32 bits, connection number above.
-inline ClientId client_of(ClientHandle h) { return static_cast<ClientId>(h & 0xFFFFFFFFu); }
+inline ClientId client_of(ClientHandle h) {
+    return static_cast<ClientId>(h & 0xFFFFFFFFu);
+}
 
 class Clients final : public ClientHub {
-public:
+  public:
     // Registers itself with `sim`, which must outlive it; declare it after the Simulation.
     explicit Clients(Simulation& sim, ClientConfig config = {});
     ~Clients() override;
@@ -91,7 +94,7 @@ public:
     std::size_t size() const { return clients_.size(); }
     std::size_t online_count() const;
 
-private:
+  private:
     struct Client;
     class Link;
     void go_online(ClientId c);

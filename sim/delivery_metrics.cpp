@@ -265,15 +265,16 @@ DeliveryReport DeliveryRecorder::report(TimePoint end, std::optional<TimePoint> 
             // Excused: the event may never have left the phone, which went away for good.
             const bool gone = !online_at(ev.publisher, end_ms) &&
                               !returned_after(ev.publisher, ev.published_ms, end_ms);
-            if (!accepted && gone) {
+            if (gone) {
                 ++r.lost_events_excused;
+                r.lost_events_excused_accepted += accepted;
             } else {
                 ++r.lost_events;
-                if (r.lost_samples.size() < 20)
-                    r.lost_samples.push_back(DeliveryReport::LostEvent{
-                        *topic_names_[ev.topic], ev.publisher, ev.published_ms / 1000.0,
-                        accepted ? ev.accepted_ms / 1000.0 : -1.0, due_pairs});
             }
+            if (r.lost_samples.size() < 20)
+                r.lost_samples.push_back(DeliveryReport::LostEvent{
+                    *topic_names_[ev.topic], ev.publisher, ev.published_ms / 1000.0,
+                    accepted ? ev.accepted_ms / 1000.0 : -1.0, due_pairs, gone});
         }
     }
     for (auto& row : r.series)
@@ -356,8 +357,8 @@ void write_late_pairs_csv(std::ostream& out, const DeliveryReport& report) {
            "online_at_publication\n";
     char buf[160];
     for (const auto& l : report.late_samples) {
-        std::snprintf(buf, sizeof buf, ",%u,%u,%.3f,%.3f,%.3f,%.3f,%d\n", l.publisher,
-                      l.subscriber, l.published_s, l.accepted_s, l.due_s, l.delivered_s,
+        std::snprintf(buf, sizeof buf, ",%u,%u,%.3f,%.3f,%.3f,%.3f,%d\n", l.publisher, l.subscriber,
+                      l.published_s, l.accepted_s, l.due_s, l.delivered_s,
                       l.online_at_publication ? 1 : 0);
         out << l.topic << buf;
     }

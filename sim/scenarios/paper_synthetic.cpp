@@ -315,9 +315,11 @@ Summary run_paper_synthetic(const ScenarioOptions& o) {
         for (const auto& l : rep.lost_samples) {
             char buf[200];
             std::snprintf(buf, sizeof buf,
-                          "lost: %s from client %u at %.3f s, accepted at %.3f s, %llu pairs due",
+                          "lost: %s from client %u at %.3f s, accepted at %.3f s, %llu pairs "
+                          "due%s",
                           l.topic.c_str(), l.publisher, l.published_s, l.accepted_s,
-                          static_cast<unsigned long long>(l.pairs_due));
+                          static_cast<unsigned long long>(l.pairs_due),
+                          l.publisher_gone ? " (excused: publisher never back online)" : "");
             *o.progress << buf << "\n";
         }
     s.set("delivered_on_time", rep.delivered_on_time);
@@ -338,6 +340,8 @@ Summary run_paper_synthetic(const ScenarioOptions& o) {
     s.set("nodes_counted", static_cast<unsigned long>(nl.nodes));
     s.set("lost_events", static_cast<unsigned long>(rep.lost_events));
     s.set("lost_events_excused", static_cast<unsigned long>(rep.lost_events_excused));
+    s.set("lost_events_excused_accepted",
+          static_cast<unsigned long>(rep.lost_events_excused_accepted));
     if (rep.recovery_s)
         s.set("recovery_s", *rep.recovery_s);
     else
@@ -434,7 +438,8 @@ Summary run_paper_synthetic(const ScenarioOptions& o) {
         s.set("topics_with_mailboxes", static_cast<unsigned long>(holders.size()));
         s.set("topics_split", static_cast<unsigned long>(split));
         s.set("mailboxes_per_topic_mean",
-              holders.empty() ? 0.0 : static_cast<double>(total) / static_cast<double>(holders.size()));
+              holders.empty() ? 0.0
+                              : static_cast<double>(total) / static_cast<double>(holders.size()));
     }
     write_csvs(o, rep, node_rows);
     scenario_util::add_run_stats(s, sim, wall0);
