@@ -352,6 +352,7 @@ ClientStatus Client::status() const {
         for (const auto& [name, t] : core.topics()) {
             st.topics.push_back(name);
             if (t.registered) st.registered.push_back(name);
+            if (t.pending_poll != 0 || t.poll_again) ++st.polls_in_flight;
         }
         st.outbox = core.outbox_size();
         st.next_seq = core.next_seq();

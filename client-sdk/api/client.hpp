@@ -74,6 +74,7 @@ struct ClientStatus {
     Bytes client_id;
     std::vector<std::string> topics;      // subscribed
     std::vector<std::string> registered;  // ... with a live registration
+    std::size_t polls_in_flight = 0;      // topics with a poll awaiting its answer
     std::size_t outbox = 0;               // publications not yet acknowledged
     std::uint64_t next_seq = 0;
     std::size_t known_nodes = 0;
