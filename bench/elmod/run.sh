@@ -2,13 +2,14 @@
 # The elmod benchmark (docs/daemon.md, "Benchmark"): one elmod on loopback, CLIENTS subscribers
 # of one topic (TLS, then plain TCP for comparison), publishers at stepped rates until delivery
 # stops following the offered rate; then half of that rate for latency. Prints a table and
-# writes OUT/steps.csv (one line per step) and OUT/summary.csv (one line per mode).
+# writes OUT/steps.csv (one line per step) and OUT/summary.csv (one line per mode); OUT defaults
+# to BUILD_DIR/elmod-bench.
 #
 #   bench/elmod/run.sh [BUILD_DIR]          # default: build
-#   CLIENTS=1000 MODES="tls plain" OUT=elmod-bench LOAD_ARGS="--step-seconds 4" bench/elmod/run.sh
+#   CLIENTS=1000 MODES="tls plain" OUT=/tmp/eb LOAD_ARGS="--step-seconds 4" bench/elmod/run.sh
 #
 # Needs elmod and elmod_load built (ninja elmod elmod_load; ELMO_BUILD_BENCH=ON). One full run
-# (both modes) takes 2 to 4 minutes on 2 cores. Run it on an otherwise idle machine: the driver
+# (both modes) takes about 1.5 minutes on 2 cores. Run it on an otherwise idle machine: the driver
 # and elmod share the CPU, and the step that saturates first may be the driver's.
 set -euo pipefail
 
@@ -17,7 +18,7 @@ ELMOD=$BUILD/node/daemon/elmod
 LOAD=$BUILD/bench/elmod/elmod_load
 CLIENTS=${CLIENTS:-1000}
 MODES=${MODES:-tls plain}
-OUT=${OUT:-elmod-bench}
+OUT=${OUT:-$BUILD/elmod-bench}
 BASE_PORT=${BASE_PORT:-24300}
 LOAD_ARGS=${LOAD_ARGS:-}
 
