@@ -420,6 +420,7 @@ void Daemon::begin_shutdown() {
     const std::size_t topics = core_->mailbox().topics().size();
     // Hands each topic to a linked mailbox; the loop keeps running so the hand-off can leave.
     core_next_ = core_->shut_down(now);
+    if (listener_) listener_->stop_accepting();
     log_.info("elmod", "handed off ", topics, " topics; draining");
     signals_.async_wait([this](const std::error_code& ec, int sig) {
         if (ec) return;

@@ -258,6 +258,13 @@ void ClientListener::close_client(ClientHandle client) {
     it->second.stream->close();  // on_close(local) is posted: the disconnection comes later
 }
 
+void ClientListener::stop_accepting() {
+    impl_->stopped = true;
+    asio::error_code ec;
+    impl_->acceptor.close(ec);
+    impl_->retry_timer.cancel();
+}
+
 void ClientListener::stop() {
     impl_->stopped = true;
     asio::error_code ec;

@@ -91,6 +91,9 @@ class ClientListener final : public ClientPort {
     // ClientPort: queue a frame (never blocks); close a connection.
     void send_to_client(ClientHandle client, ByteView frame) override;
     void close_client(ClientHandle client) override;
+    // Closes the listening socket; established connections go on (a graceful stop's drain:
+    // a new client is refused at once and goes to another node instead of being cut soon).
+    void stop_accepting();
     // Stops accepting and closes every connection (each reported disconnected).
     void stop();
     const ClientListenerStats& stats() const;
