@@ -1,6 +1,7 @@
 // The client listener's idle timeout over loopback: a connection that sends no frame for the
-// timeout is closed and counted, one that keeps sending is served throughout. (The listener's
-// other bounds are tested in tests/transport/client_listener_test.cpp.)
+// timeout is closed and counted, one that keeps sending is served throughout; and
+// stop_accepting (a graceful stop's drain). The listener's other bounds are tested in
+// tests/transport/client_listener_test.cpp.
 #include <gtest/gtest.h>
 
 #include "node/daemon/listener/client_listener.hpp"
@@ -67,6 +68,26 @@ TEST(ListenerIdle, ZeroMeansNever) {
     EXPECT_FALSE(test::run_until(
         io, [&] { return silent->closed.has_value(); }, 500ms));
     EXPECT_EQ(listener->stats().closed_idle, 0u);
+}
+
+TEST(ListenerDrain, StopAcceptingRefusesNewClientsAndServesEstablishedOnes) {
+    asio::io_context io;
+    Events events;
+    ClientListenerConfig cfg;
+    cfg.plain_tcp = true;
+    auto listener = std::move(ClientListener::open(io, cfg, events)).value();
+    events.listener = listener.get();
+    auto before = test::FramedClient::connect(io, listener->port(), true);
+    ASSERT_TRUE(test::run_until(io, [&] { return events.connected.size() == 1; }));
+    listener->stop_accepting();
+    asio::ip::tcp::socket late(io);
+    asio::error_code ec;
+    late.connect(test::loopback(listener->port()), ec);
+    EXPECT_EQ(ec, asio::error::connection_refused);
+    const std::uint8_t b[] = {'y'};
+    ASSERT_TRUE(before->conn->send(ByteView(b)));
+    EXPECT_TRUE(test::run_until(io, [&] { return before->frames.size() == 1; }));
+    EXPECT_EQ(events.connected.size(), 1u);
 }
 
 }  // namespace
