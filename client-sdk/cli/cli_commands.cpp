@@ -128,7 +128,12 @@ int run_sub(const CliOptions& o) {
     client.start();
     if (auto r = wait_connected(client, o); !r) return fail(r.error());
     auto deadline = deadline_after(o.timeout_s);
+    bool told = !o.verbose;
     while (!interrupted) {
+        if (!told && client.status().registered.size() == o.topics.size()) {
+            std::fprintf(stderr, "elmo: subscribed\n");  // scripts (and tests) wait for this
+            told = true;
+        }
         if (o.count > 0 && print.printed >= o.count) break;
         if (Clock::now() >= deadline)
             return fail({exit_timeout,
