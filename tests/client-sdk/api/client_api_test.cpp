@@ -264,5 +264,31 @@ TEST(ClientApi, BackToTheForegroundReconnectsAtOnceAndPolls) {
     EXPECT_GT(c->status().core.polls_sent, polls_before);
 }
 
+TEST(ClientApi, InTheBackgroundAnUnreachableNodeIsTriedOncePerPollPeriod) {
+    // Foreground, this client would retry every 100 ms; in the background only the poll period
+    // (1 s here) may wake it.
+    ClientOptions o = options(Endpoint::v4(0x7f000001, 1));
+    o.params.reconnect_initial = o.params.reconnect_max = std::chrono::milliseconds(100);
+    o.params.poll_period = std::chrono::seconds(1);
+    auto c = open_client(o);
+    c->set_background(true);
+    auto start = std::chrono::steady_clock::now();
+    c->start();
+    ASSERT_TRUE(wait_status(
+        *c, [](const auto& s) { return s.transport.connect_attempts >= 3; }, 20s));
+    auto elapsed = std::chrono::steady_clock::now() - start;
+    EXPECT_GE(elapsed, 1900ms) << "3 attempts need two poll periods";
+    // Between attempts the core is told to stay offline.
+    EXPECT_TRUE(wait_status(
+        *c, [](const auto& s) { return !s.network; }, 2s));
+    // Foreground: back to the reconnection backoff at once.
+    c->set_background(false);
+    auto attempts = c->status().transport.connect_attempts;
+    auto fg = std::chrono::steady_clock::now();
+    ASSERT_TRUE(wait_status(
+        *c, [&](const auto& s) { return s.transport.connect_attempts >= attempts + 3; }));
+    EXPECT_LT(std::chrono::steady_clock::now() - fg, 1900ms);
+}
+
 }  // namespace
 }  // namespace elmo::sdk
