@@ -201,7 +201,7 @@ Result<HiggsStats, std::string> import_higgs(const HiggsConfig& c, TraceWriter& 
         std::vector<std::uint32_t> merged;
         std::set_union(clients.begin(), clients.end(), add.begin(), add.end(),
                        std::back_inserter(merged));
-        if (c.max_clients && merged.size() > c.max_clients) break;
+        if (c.max_clients && merged.size() > c.max_clients) continue;  // too big to fit: skip
         clients.swap(merged);
         kept.push_back(b);
         if (s.empty()) ++st.topics_without_subscribers;

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "traces/cluster_replay.hpp"
 #include "traces/sim_replay.hpp"
 #include "traces/synthetic.hpp"
 
@@ -55,6 +56,37 @@ TEST(SimReplay, SyntheticTraceIsDeliveredAndReported) {
     for (const char* f : {"summary.json", "timeseries.csv", "nodes.csv", "nodes_sorted.csv",
                           "latency_cdf.csv", "mailbox_pattern.csv", "recovery.csv", "plots.gp"})
         EXPECT_TRUE(std::filesystem::exists(out + "/" + f)) << f;
+}
+
+}  // namespace
+}  // namespace elmo::traces
+
+namespace elmo::traces {
+namespace {
+
+TEST(ClusterReplayArgs, EndpointListsParseOrFailWithTheBadItem) {
+    auto ok = parse_endpoints("127.0.0.1:24001,10.1.2.3:80");
+    ASSERT_TRUE(ok.ok());
+    ASSERT_EQ(ok->size(), 2u);
+    EXPECT_EQ((*ok)[0], Endpoint::v4(0x7f000001, 24001));
+    EXPECT_EQ((*ok)[1], Endpoint::v4(0x0a010203, 80));
+    for (const char* bad : {"", "127.0.0.1", "127.0.0.1:0", "256.0.0.1:1", "1.2.3.4:70000",
+                            "1.2.3.4:5,", "1.2.3.4:5x"}) {
+        auto r = parse_endpoints(bad);
+        EXPECT_FALSE(r.ok()) << bad;
+    }
+    EXPECT_NE(parse_endpoints("1.2.3.4:5,nope").error().find("nope"), std::string::npos);
+}
+
+TEST(ClusterReplayArgs, RefusesWithoutNodesOrTrust) {
+    ClusterReplayOptions o;
+    o.trace = "/nonexistent";
+    o.progress = nullptr;
+    EXPECT_FALSE(replay_cluster(o).ok());  // no nodes
+    o.nodes = {Endpoint::v4(0x7f000001, 1)};
+    auto r = replay_cluster(o);  // neither --plain-tcp nor pins
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().find("plain-tcp"), std::string::npos);
 }
 
 }  // namespace
