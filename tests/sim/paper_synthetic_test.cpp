@@ -5,8 +5,11 @@
 // above 99% within 2 minutes of a 10% crash and within 5 of the loss of every mailbox; at least
 // 99% on time under replacement churn; no lost event in any case.
 //
-// The churn cases run only with ELMO_CHURN_TARGETS=1 in the environment until the node side
-// meets them (issue 8); the steady state always runs.
+// The steady state and the 10% crash always run (both met their targets in 6 of 6 seeds, see
+// docs/results.md); replacement churn and the loss of every mailbox run only with
+// ELMO_CHURN_TARGETS=1: they meet their rate targets in most seeds but not all (lost events under
+// replacement in 2 of 6, recovery after every mailbox died over 5 minutes in 1 of 6), and
+// OpenDHT's unseedable randomness makes one seed's outcome vary from run to run.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -61,8 +64,6 @@ TEST(PaperSynthetic, SteadyStateDeliversOnTime) {
 }
 
 TEST(PaperSynthetic, RecoversFromACrashOfTenPercent) {
-    if (!churn_targets_enabled())
-        GTEST_SKIP() << "set ELMO_CHURN_TARGETS=1 (issue 8: node-side recovery)";
     Summary s = run("crash10");
     expect_sane(s);
     EXPECT_EQ(s.number("crashed_nodes"), 15);
