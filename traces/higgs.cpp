@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 #include <sstream>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -190,19 +191,20 @@ Result<HiggsStats, std::string> import_higgs(const HiggsConfig& c, TraceWriter& 
             ? order.size()
             : static_cast<std::size_t>(std::floor(c.sample * static_cast<double>(order.size())));
     std::vector<std::uint32_t> kept;
-    std::vector<std::uint32_t> clients;                                   // sorted
+    // Membership only (never iterated): the clients chosen so far, to count what a publisher adds.
+    std::unordered_set<std::uint32_t> chosen;
     std::vector<std::tuple<std::uint32_t, std::uint32_t, SubRule>> subs;  // (client, topic, rule)
+    std::vector<std::uint32_t> fresh;
     for (std::size_t i = 0; i < keep_below; ++i) {
         const std::uint32_t b = order[i].second;
         auto s = subscribers_of(b);
-        std::vector<std::uint32_t> add{b};
-        for (const auto& [a, _] : s) add.push_back(a);
-        std::sort(add.begin(), add.end());
-        std::vector<std::uint32_t> merged;
-        std::set_union(clients.begin(), clients.end(), add.begin(), add.end(),
-                       std::back_inserter(merged));
-        if (c.max_clients && merged.size() > c.max_clients) continue;  // too big to fit: skip
-        clients.swap(merged);
+        fresh.clear();
+        if (!chosen.contains(b)) fresh.push_back(b);
+        for (const auto& [a, _] : s)
+            if (a != b && !chosen.contains(a)) fresh.push_back(a);
+        if (c.max_clients && chosen.size() + fresh.size() > c.max_clients)
+            continue;  // too big to fit: skip
+        chosen.insert(fresh.begin(), fresh.end());
         kept.push_back(b);
         if (s.empty()) ++st.topics_without_subscribers;
         for (const auto& [a, rule] : s) {
@@ -210,6 +212,8 @@ Result<HiggsStats, std::string> import_higgs(const HiggsConfig& c, TraceWriter& 
             ++(rule == SubRule::follow ? st.subs_follow : st.subs_interaction);
         }
     }
+    std::vector<std::uint32_t> clients(chosen.begin(), chosen.end());
+    std::sort(clients.begin(), clients.end());  // the output's order does not depend on the set's
     std::sort(kept.begin(), kept.end());
     std::sort(subs.begin(), subs.end());
     st.publishers_kept = kept.size();
