@@ -14,14 +14,17 @@ void NodeCore::GossipBridge::send(const Endpoint& to, const wire::GossipMessage&
 }
 
 gossip::Delivery NodeCore::GossipBridge::deliver(const wire::Event& event, std::uint16_t hops) {
-    (void)hops;
     switch (core_.mailbox_.store_event(event, now_)) {
         case mailbox::StoreResult::stored:
             ++core_.stats_.events_from_gossip;
+            core_.stats_.gossip_hops_sum += hops;
+            core_.stats_.events_from_gossip_far += hops >= 4;
             core_.push_to_clients(now_, event);
             return gossip::Delivery::stored;
-        case mailbox::StoreResult::duplicate: return gossip::Delivery::duplicate;
-        default: return gossip::Delivery::rejected;
+        case mailbox::StoreResult::duplicate:
+            return gossip::Delivery::duplicate;
+        default:
+            return gossip::Delivery::rejected;
     }
 }
 
@@ -42,9 +45,12 @@ wire::StoreStatus NodeCore::store_locally(TimePoint now, const wire::Event& even
             gossip_.publish(now, event, late);
             mirror_gossip_notices();
             return wire::StoreStatus::stored;
-        case mailbox::StoreResult::duplicate: return wire::StoreStatus::duplicate;
-        case mailbox::StoreResult::not_held: return wire::StoreStatus::not_held;
-        default: return wire::StoreStatus::refused;  // expired, too large, over the byte budget
+        case mailbox::StoreResult::duplicate:
+            return wire::StoreStatus::duplicate;
+        case mailbox::StoreResult::not_held:
+            return wire::StoreStatus::not_held;
+        default:
+            return wire::StoreStatus::refused;  // expired, too large, over the byte budget
     }
 }
 
@@ -57,13 +63,15 @@ void NodeCore::push_to_clients(TimePoint now, const wire::Event& event) {
         for (std::size_t i = 0; i < ids.size(); i += wire::max_push_clients) {
             wire::ClientPush push;
             push.mailbox = self_addr();
-            push.client_ids.assign(ids.begin() + static_cast<long>(i),
-                                   ids.begin() + static_cast<long>(std::min(
-                                                     ids.size(), i + wire::max_push_clients)));
+            push.client_ids.assign(
+                ids.begin() + static_cast<long>(i),
+                ids.begin() + static_cast<long>(std::min(ids.size(), i + wire::max_push_clients)));
             push.event = event;
             ++stats_.push_messages;
-            if (home == config_.endpoint) on_client_push(now, push);
-            else send(home, push);
+            if (home == config_.endpoint)
+                on_client_push(now, push);
+            else
+                send(home, push);
         }
     }
 }
@@ -121,8 +129,12 @@ void NodeCore::mirror_gossip_notices() {
     for (const auto& n : gossip_.take_notices()) {
         const mailbox::MailboxRef ref{n.peer.id, n.peer.endpoint.to_endpoint()};
         switch (n.kind) {
-            case gossip::PeerNotice::Kind::admitted: mailbox_.link(n.topic, ref); break;
-            case gossip::PeerNotice::Kind::left: mailbox_.unlink(n.topic, n.peer.id); break;
+            case gossip::PeerNotice::Kind::admitted:
+                mailbox_.link(n.topic, ref);
+                break;
+            case gossip::PeerNotice::Kind::left:
+                mailbox_.unlink(n.topic, n.peer.id);
+                break;
             case gossip::PeerNotice::Kind::dead:
                 mailbox_.unlink(n.topic, n.peer.id);
                 known_.forget(n.topic, n.peer.id);
@@ -283,11 +295,18 @@ void NodeCore::complete_pub(TimePoint now, std::uint64_t sub_id, const wire::Nod
 
 void NodeCore::on_poll(TimePoint now, ClientHandle c, const wire::Poll& p) {
     ++stats_.polls_relayed;
-    wire::PollRequest rq{fresh_id(), p.topic, sessions_[c].client_id, p.known, p.cursor,
-                         p.since_ms};
+    wire::PollRequest rq{fresh_id(), p.topic,  sessions_[c].client_id,
+                         p.known,    p.cursor, p.since_ms};
     if (!wire::valid_topic(p.topic)) {
-        send_to_client(c, wire::PollResult{p.request_id, p.topic, p.mailbox,
-                                           wire::PollStatus::not_held, {}, {}, {}, false, 0});
+        send_to_client(c, wire::PollResult{p.request_id,
+                                           p.topic,
+                                           p.mailbox,
+                                           wire::PollStatus::not_held,
+                                           {},
+                                           {},
+                                           {},
+                                           false,
+                                           0});
         return;
     }
     Request req{RequestKind::poll, 0, p.topic, p.mailbox};
@@ -321,8 +340,14 @@ void NodeCore::on_poll_reply(TimePoint now, std::uint64_t request_id, const wire
 void NodeCore::on_poll_timeout(const Request& req) {
     ++stats_.poll_timeouts;
     if (!sessions_.contains(req.client)) return;
-    send_to_client(req.client, wire::PollResult{req.client_request, req.topic, req.target,
-                                                wire::PollStatus::unreachable, {}, {}, {}, false,
+    send_to_client(req.client, wire::PollResult{req.client_request,
+                                                req.topic,
+                                                req.target,
+                                                wire::PollStatus::unreachable,
+                                                {},
+                                                {},
+                                                {},
+                                                false,
                                                 0});
 }
 

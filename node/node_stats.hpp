@@ -29,9 +29,9 @@ struct NodeStats {
     std::uint64_t walks_started = 0;
     std::uint64_t walks_returned = 0;
     std::uint64_t walks_with_hit = 0;
-    std::uint64_t walk_hops_to_first_hit = 0;  // sum over walks with a hit
+    std::uint64_t walk_hops_to_first_hit = 0;                      // sum over walks with a hit
     std::array<std::uint64_t, 33> walk_first_hit_hop_histogram{};  // walks by hop of first hit
-    std::uint64_t walk_steps_forwarded = 0;    // hops this node relayed for others
+    std::uint64_t walk_steps_forwarded = 0;  // hops this node relayed for others
 
     // registrations (home side)
     std::uint64_t subscribe_requests = 0;
@@ -39,12 +39,12 @@ struct NodeStats {
     std::uint64_t registrations_refused = 0;
     std::uint64_t registration_timeouts = 0;
     std::uint64_t subscriptions_failed = 0;
-    std::uint64_t subscribe_refused_busy = 0;    // too many subscriptions in progress (client)
-    std::uint64_t lookups_refused_busy = 0;      // too many lookups in progress (node)
-    std::uint64_t subscribe_deadline_missed = 0; // answered `failed` at the deadline
+    std::uint64_t subscribe_refused_busy = 0;     // too many subscriptions in progress (client)
+    std::uint64_t lookups_refused_busy = 0;       // too many lookups in progress (node)
+    std::uint64_t subscribe_deadline_missed = 0;  // answered `failed` at the deadline
     std::uint64_t adopt_timeouts = 0;
-    std::uint64_t mailboxes_lost = 0;          // declared dead after missed pings
-    std::uint64_t mailbox_lost_notices = 0;    // MailboxLost sent to clients
+    std::uint64_t mailboxes_lost = 0;        // declared dead after missed pings
+    std::uint64_t mailbox_lost_notices = 0;  // MailboxLost sent to clients
 
     // events (hand-offs; publishing arrives with issue 8)
     std::uint64_t events_handed_off = 0;
@@ -53,32 +53,36 @@ struct NodeStats {
 
     // publishing (home side)
     std::uint64_t publish_requests = 0;
-    std::uint64_t publications_accepted = 0;   // a mailbox stored it (or had it)
-    std::uint64_t publications_failed = 0;     // answered failed (the client retries)
-    std::uint64_t hand_ins = 0;                // events a client carried to a mailbox on request
-    std::uint64_t store_refused = 0;           // StoreReply not_held / refused
+    std::uint64_t publications_accepted = 0;  // a mailbox stored it (or had it)
+    std::uint64_t publications_failed = 0;    // answered failed (the client retries)
+    std::uint64_t hand_ins = 0;               // events a client carried to a mailbox on request
+    std::uint64_t store_refused = 0;          // StoreReply not_held / refused
     std::uint64_t store_timeouts = 0;
     std::uint64_t polls_relayed = 0;
     std::uint64_t poll_timeouts = 0;
-    std::uint64_t pushes_relayed = 0;          // Deliver frames sent to clients
-    std::uint64_t pushes_no_session = 0;       // pushed client not connected here: dropped
+    std::uint64_t pushes_relayed = 0;     // Deliver frames sent to clients
+    std::uint64_t pushes_no_session = 0;  // pushed client not connected here: dropped
     std::uint64_t intros_sent = 0;
 
     // mailbox side
-    std::uint64_t events_stored = 0;           // new events stored from a home's StoreRequest
-    std::uint64_t events_from_gossip = 0;      // new events stored from a linked mailbox
-    std::uint64_t push_messages = 0;           // ClientPush datagrams sent (one per home node)
+    std::uint64_t events_stored = 0;       // new events stored from a home's StoreRequest
+    std::uint64_t events_from_gossip = 0;  // new events stored from a linked mailbox
+    // Mailbox-to-mailbox hops those events had made (tree depth seen by deliveries), and how
+    // many came 4 hops or more: a deep tree is latency (one link each).
+    std::uint64_t gossip_hops_sum = 0;
+    std::uint64_t events_from_gossip_far = 0;
+    std::uint64_t push_messages = 0;  // ClientPush datagrams sent (one per home node)
     std::uint64_t polls_served = 0;
     std::uint64_t poll_events_sent = 0;
     std::uint64_t poll_replies_truncated = 0;  // `more` set: the client polls again
     std::uint64_t discovery_walks = 0;
-    std::uint64_t links_made = 0;              // peers added by intro or discovery
+    std::uint64_t links_made = 0;  // peers added by intro or discovery
 
     // the DHT directory
     std::uint64_t directory_announces = 0;
     std::uint64_t directory_queries = 0;
-    std::uint64_t directory_answers = 0;       // queries answered with at least one mailbox
-    std::uint64_t directory_values_bad = 0;    // values that are not an entry of the topic
+    std::uint64_t directory_answers = 0;          // queries answered with at least one mailbox
+    std::uint64_t directory_values_bad = 0;       // values that are not an entry of the topic
     std::uint64_t directory_queries_dropped = 0;  // forgotten over the bound
     std::uint64_t lookups_found_in_directory = 0;
 
@@ -135,6 +139,8 @@ struct NodeStats {
         intros_sent += o.intros_sent;
         events_stored += o.events_stored;
         events_from_gossip += o.events_from_gossip;
+        gossip_hops_sum += o.gossip_hops_sum;
+        events_from_gossip_far += o.events_from_gossip_far;
         push_messages += o.push_messages;
         polls_served += o.polls_served;
         poll_events_sent += o.poll_events_sent;
@@ -159,7 +165,8 @@ struct NodeStats {
     }
 };
 
-static_assert(sizeof(NodeStats) == sizeof(std::uint64_t) * (61 + wire::decode_error_code_count + 33),
+static_assert(sizeof(NodeStats) ==
+                  sizeof(std::uint64_t) * (63 + wire::decode_error_code_count + 33),
               "NodeStats gained a field: add it to operator+=");
 
 }  // namespace elmo

@@ -121,6 +121,12 @@ void node_stats(Text& t, const NodeStats& n) {
               n.events_stored);
     t.counter("events_from_gossip_total", "Events stored from linked mailboxes.",
               n.events_from_gossip);
+    t.counter("gossip_hops_total",
+              "Mailbox-to-mailbox hops made by the events stored from linked mailboxes.",
+              n.gossip_hops_sum);
+    t.counter("events_from_gossip_far_total",
+              "Events stored from linked mailboxes after 4 hops or more (a deep tree).",
+              n.events_from_gossip_far);
     t.counter("events_handed_off_total", "Events handed to a successor mailbox.",
               n.events_handed_off);
     t.counter("pushes_relayed_total", "Deliver frames sent to clients.", n.pushes_relayed);

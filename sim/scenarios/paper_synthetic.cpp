@@ -400,9 +400,10 @@ Summary run_paper_synthetic(const ScenarioOptions& o) {
                 cores[c->id()] = c;
                 for (const auto& t : c->mailbox().topics()) holders[t].push_back(c->id());
             }
-        std::size_t split = 0, total = 0;
+        std::size_t split = 0, total = 0, most = 0;
         for (const auto& [topic, ids] : holders) {
             total += ids.size();
+            most = std::max(most, ids.size());
             std::set<NodeId> seen{ids.front()};
             std::vector<NodeId> stack{ids.front()};
             while (!stack.empty()) {
@@ -432,11 +433,20 @@ Summary run_paper_synthetic(const ScenarioOptions& o) {
         s.set("node_lookups", static_cast<unsigned long>(t.lookups_started));
         s.set("node_pushes_no_session", static_cast<unsigned long>(t.pushes_no_session));
         s.set("node_links_made", static_cast<unsigned long>(t.links_made));
+        s.set("gossip_hops_mean", t.events_from_gossip == 0
+                                      ? 0.0
+                                      : static_cast<double>(t.gossip_hops_sum) /
+                                            static_cast<double>(t.events_from_gossip));
+        s.set("gossip_far_share", t.events_from_gossip == 0
+                                      ? 0.0
+                                      : static_cast<double>(t.events_from_gossip_far) /
+                                            static_cast<double>(t.events_from_gossip));
         s.set("gossip_pushes", static_cast<unsigned long>(g.pushes_sent));
         s.set("gossip_grafts", static_cast<unsigned long>(g.grafts_sent));
         s.set("gossip_repairs", static_cast<unsigned long>(g.repairs_sent));
         s.set("topics_with_mailboxes", static_cast<unsigned long>(holders.size()));
         s.set("topics_split", static_cast<unsigned long>(split));
+        s.set("mailboxes_per_topic_max", static_cast<unsigned long>(most));
         s.set("mailboxes_per_topic_mean",
               holders.empty() ? 0.0
                               : static_cast<double>(total) / static_cast<double>(holders.size()));
