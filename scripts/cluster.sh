@@ -30,7 +30,8 @@ find_elmod() {
 }
 
 udp_port() { echo $((base + 10 * $1)); }
-client_port() { echo $((base + 10 * $1 + 1)); }
+# A node's client (TCP) port is its UDP port's number: clients assume so of the nodes they learn of.
+client_port() { udp_port "$1"; }
 admin_port() { echo $((base + 10 * $1 + 2)); }
 
 alive() { [[ -f "$dir/n$1/pid" ]] && kill -0 "$(cat "$dir/n$1/pid")" 2>/dev/null; }

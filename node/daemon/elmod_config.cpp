@@ -47,9 +47,14 @@ struct Spec {
 };
 
 // One accessor serves both show (const) and set.
-#define ELMOD_FIELD(path) [](auto& c) -> auto& { return c.path; }
+#define ELMOD_FIELD(path)  \
+    [](auto& c) -> auto& { \
+        return c.path;     \
+    }
 
-std::string in_quotes(const std::string& s) { return "'" + s + "'"; }
+std::string in_quotes(const std::string& s) {
+    return "'" + s + "'";
+}
 
 Check parse_integer(const std::string& text, long long min, long long max, long long& out) {
     long long v = 0;
@@ -74,7 +79,10 @@ std::string format_seconds(double s) {
 template <class Get>
 Spec integer(std::string name, std::string help, Get get, long long min, long long max,
              std::string value_name = "N") {
-    return Spec{std::move(name), std::move(value_name), std::move(help), Kind::value,
+    return Spec{std::move(name),
+                std::move(value_name),
+                std::move(help),
+                Kind::value,
                 [get](const ElmodConfig& c) { return std::to_string(get(c)); },
                 [get, min, max](ElmodConfig& c, const std::string& text) -> Check {
                     long long v = 0;
@@ -85,40 +93,46 @@ Spec integer(std::string name, std::string help, Get get, long long min, long lo
                 }};
 }
 
-Spec port(std::string name, std::string help, std::uint16_t ElmodConfig::*field, long long min = 1) {
-    return integer(std::move(name), std::move(help),
-                   [field](auto& c) -> auto& { return c.*field; }, min, 65535, "PORT");
+Spec port(std::string name, std::string help, std::uint16_t ElmodConfig::*field,
+          long long min = 1) {
+    return integer(
+        std::move(name), std::move(help), [field](auto& c) -> auto& { return c.*field; }, min,
+        65535, "PORT");
 }
 
 // Whole seconds for std::chrono::seconds fields; fractions allowed for finer durations.
 template <class Get>
 Spec seconds_option(std::string name, std::string help, Get get, double min, double max) {
-    return Spec{std::move(name), "SECONDS", std::move(help), Kind::value,
-                [get](const ElmodConfig& c) {
-                    return format_seconds(std::chrono::duration<double>(get(c)).count());
-                },
-                [get, min, max](ElmodConfig& c, const std::string& text) -> Check {
-                    using D = std::remove_reference_t<decltype(get(c))>;
-                    const std::string range = format_seconds(min) + ".." + format_seconds(max);
-                    if constexpr (std::is_same_v<D, std::chrono::seconds>) {
-                        long long v = 0;
-                        if (auto p = parse_integer(text, static_cast<long long>(min),
-                                                   static_cast<long long>(max), v))
-                            return p;
-                        get(c) = std::chrono::seconds(v);
-                    } else {
-                        double v = 0;
-                        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-                        if (ec != std::errc{} || end != text.data() + text.size() || text.empty() ||
-                            !std::isfinite(v))
-                            return Problem{Code::bad_value, "not a number of seconds: " + in_quotes(text)};
-                        if (v < min || v > max)
-                            return Problem{Code::out_of_range,
-                                           "must be " + range + " seconds, got " + in_quotes(text)};
-                        get(c) = std::chrono::duration_cast<D>(std::chrono::duration<double>(v));
-                    }
-                    return std::nullopt;
-                }};
+    return Spec{
+        std::move(name),
+        "SECONDS",
+        std::move(help),
+        Kind::value,
+        [get](const ElmodConfig& c) {
+            return format_seconds(std::chrono::duration<double>(get(c)).count());
+        },
+        [get, min, max](ElmodConfig& c, const std::string& text) -> Check {
+            using D = std::remove_reference_t<decltype(get(c))>;
+            const std::string range = format_seconds(min) + ".." + format_seconds(max);
+            if constexpr (std::is_same_v<D, std::chrono::seconds>) {
+                long long v = 0;
+                if (auto p = parse_integer(text, static_cast<long long>(min),
+                                           static_cast<long long>(max), v))
+                    return p;
+                get(c) = std::chrono::seconds(v);
+            } else {
+                double v = 0;
+                auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+                if (ec != std::errc{} || end != text.data() + text.size() || text.empty() ||
+                    !std::isfinite(v))
+                    return Problem{Code::bad_value, "not a number of seconds: " + in_quotes(text)};
+                if (v < min || v > max)
+                    return Problem{Code::out_of_range,
+                                   "must be " + range + " seconds, got " + in_quotes(text)};
+                get(c) = std::chrono::duration_cast<D>(std::chrono::duration<double>(v));
+            }
+            return std::nullopt;
+        }};
 }
 
 std::optional<bool> parse_bool(const std::string& text) {
@@ -132,7 +146,10 @@ std::optional<bool> parse_bool(const std::string& text) {
 template <class Get>
 Spec flag(std::string name, std::string help, Get get) {
     // Written "--flag" or "--flag=false": a separate "false" would be a stray argument.
-    return Spec{std::move(name), "[=BOOL]", std::move(help), Kind::flag,
+    return Spec{std::move(name),
+                "[=BOOL]",
+                std::move(help),
+                Kind::flag,
                 [get](const ElmodConfig& c) { return std::string(get(c) ? "true" : "false"); },
                 [get](ElmodConfig& c, const std::string& text) -> Check {
                     auto b = parse_bool(text);
@@ -195,34 +212,36 @@ std::vector<Spec> make_specs() {
     std::vector<Spec> s;
     // ---- the daemon ----
     s.push_back(port("port", "UDP port shared by the DHT and elmo datagrams", &ElmodConfig::port));
-    s.push_back({"bind", "ADDR", "address to bind (UDP and TCP); loopback unless you mean it",
-                 Kind::value, [](const ElmodConfig& c) { return c.bind; },
-                 [](ElmodConfig& c, const std::string& t) -> Check {
-                     if (!is_ip_literal(t))
-                         return Problem{Code::bad_value, "not an IPv4 or IPv6 address: " + in_quotes(t)};
-                     c.bind = t;
-                     return std::nullopt;
-                 }});
-    s.push_back({"bootstrap", "HOST:PORT",
-                 "node(s) to join through, repeatable or comma-separated; none starts a new network",
-                 Kind::list,
-                 [](const ElmodConfig& c) {
-                     std::string out;
-                     for (const auto& b : c.bootstrap) out += (out.empty() ? "" : ",") + b.to_string();
-                     return out;
-                 },
-                 [](ElmodConfig& c, const std::string& t) -> Check {
-                     std::size_t start = 0;
-                     while (start <= t.size()) {
-                         std::size_t comma = t.find(',', start);
-                         if (comma == std::string::npos) comma = t.size();
-                         HostPort hp;
-                         if (auto p = parse_host_port(trim(t.substr(start, comma - start)), hp)) return p;
-                         c.bootstrap.push_back(hp);
-                         start = comma + 1;
-                     }
-                     return std::nullopt;
-                 }});
+    s.push_back(
+        {"bind", "ADDR", "address to bind (UDP and TCP); loopback unless you mean it", Kind::value,
+         [](const ElmodConfig& c) { return c.bind; },
+         [](ElmodConfig& c, const std::string& t) -> Check {
+             if (!is_ip_literal(t))
+                 return Problem{Code::bad_value, "not an IPv4 or IPv6 address: " + in_quotes(t)};
+             c.bind = t;
+             return std::nullopt;
+         }});
+    s.push_back(
+        {"bootstrap", "HOST:PORT",
+         "node(s) to join through, repeatable or comma-separated; none starts a new network",
+         Kind::list,
+         [](const ElmodConfig& c) {
+             std::string out;
+             for (const auto& b : c.bootstrap) out += (out.empty() ? "" : ",") + b.to_string();
+             return out;
+         },
+         [](ElmodConfig& c, const std::string& t) -> Check {
+             std::size_t start = 0;
+             while (start <= t.size()) {
+                 std::size_t comma = t.find(',', start);
+                 if (comma == std::string::npos) comma = t.size();
+                 HostPort hp;
+                 if (auto p = parse_host_port(trim(t.substr(start, comma - start)), hp)) return p;
+                 c.bootstrap.push_back(hp);
+                 start = comma + 1;
+             }
+             return std::nullopt;
+         }});
     s.push_back({"data-dir", "DIR", "directory for the node identity and the mailbox journal",
                  Kind::value, [](const ElmodConfig& c) { return c.data_dir; },
                  [](ElmodConfig& c, const std::string& t) -> Check {
@@ -230,48 +249,55 @@ std::vector<Spec> make_specs() {
                      c.data_dir = t;
                      return std::nullopt;
                  }});
-    s.push_back(port("client-port", "TCP port of the client listener (TLS)", &ElmodConfig::client_port));
+    s.push_back(port("client-port",
+                     "TCP port of the client listener (TLS); 0: the same number as --port, which "
+                     "clients assume of the nodes they learn of (keep it so)",
+                     &ElmodConfig::client_port, 0));
     s.push_back(flag("plain-tcp", "clients over plain TCP, no TLS: local benchmarks only",
                      ELMOD_FIELD(plain_tcp)));
     s.push_back(integer("client-max-connections",
                         "client connections (handshaking included) beyond this are closed at once",
                         ELMOD_FIELD(client_max_connections), 1, 1'000'000));
-    s.push_back(seconds_option("client-idle-timeout",
-                               "a client that sent no frame for this long is disconnected; 0: never",
-                               ELMOD_FIELD(client_idle_timeout), 0, 7 * 86400));
+    s.push_back(
+        seconds_option("client-idle-timeout",
+                       "a client that sent no frame for this long is disconnected; 0: never",
+                       ELMOD_FIELD(client_idle_timeout), 0, 7 * 86400));
     s.push_back(port("admin-port", "TCP port of the Prometheus metrics endpoint (loopback); 0: off",
                      &ElmodConfig::admin_port, 0));
-    s.push_back({"log-level", "LEVEL", "log verbosity: error|warn|info|debug", Kind::value,
-                 [](const ElmodConfig& c) { return std::string(to_string(c.log_level)); },
-                 [](ElmodConfig& c, const std::string& t) -> Check {
-                     for (LogLevel l : {LogLevel::error, LogLevel::warn, LogLevel::info, LogLevel::debug})
-                         if (t == to_string(l)) {
-                             c.log_level = l;
-                             return std::nullopt;
-                         }
-                     return Problem{Code::bad_value, "not error|warn|info|debug: " + in_quotes(t)};
-                 }});
-    s.push_back({"network", "ID", "OpenDHT network id (decimal or 0x hex); nodes of other ids are ignored",
-                 Kind::value, [](const ElmodConfig& c) { return hex32(c.network); },
-                 [](ElmodConfig& c, const std::string& t) -> Check {
-                     const bool hex = t.size() > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X');
-                     const char* b = t.data() + (hex ? 2 : 0);
-                     std::uint32_t v = 0;
-                     auto [end, ec] = std::from_chars(b, t.data() + t.size(), v, hex ? 16 : 10);
-                     if (ec == std::errc::result_out_of_range)
-                         return Problem{Code::out_of_range, "must fit 32 bits, got " + in_quotes(t)};
-                     if (ec != std::errc{} || end != t.data() + t.size() || b == end)
-                         return Problem{Code::bad_value, "not a number: " + in_quotes(t)};
-                     c.network = v;
+    s.push_back(
+        {"log-level", "LEVEL", "log verbosity: error|warn|info|debug", Kind::value,
+         [](const ElmodConfig& c) { return std::string(to_string(c.log_level)); },
+         [](ElmodConfig& c, const std::string& t) -> Check {
+             for (LogLevel l : {LogLevel::error, LogLevel::warn, LogLevel::info, LogLevel::debug})
+                 if (t == to_string(l)) {
+                     c.log_level = l;
                      return std::nullopt;
-                 }});
+                 }
+             return Problem{Code::bad_value, "not error|warn|info|debug: " + in_quotes(t)};
+         }});
+    s.push_back(
+        {"network", "ID", "OpenDHT network id (decimal or 0x hex); nodes of other ids are ignored",
+         Kind::value, [](const ElmodConfig& c) { return hex32(c.network); },
+         [](ElmodConfig& c, const std::string& t) -> Check {
+             const bool hex = t.size() > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X');
+             const char* b = t.data() + (hex ? 2 : 0);
+             std::uint32_t v = 0;
+             auto [end, ec] = std::from_chars(b, t.data() + t.size(), v, hex ? 16 : 10);
+             if (ec == std::errc::result_out_of_range)
+                 return Problem{Code::out_of_range, "must fit 32 bits, got " + in_quotes(t)};
+             if (ec != std::errc{} || end != t.data() + t.size() || b == end)
+                 return Problem{Code::bad_value, "not a number: " + in_quotes(t)};
+             c.network = v;
+             return std::nullopt;
+         }});
 
     // ---- NodeParams (node/params.hpp documents each) ----
     constexpr long long big = 1'000'000'000;
     constexpr double day = 86'400;
-    s.push_back(integer("node.hint_radius", "hint levels 0..R (R)", ELMOD_FIELD(node.hint_radius), 0, 8));
-    s.push_back(integer("node.hint_bits", "bits of a hint Bloom filter", ELMOD_FIELD(node.hint_bits),
-                        bloom::min_bits, bloom::max_bits));
+    s.push_back(
+        integer("node.hint_radius", "hint levels 0..R (R)", ELMOD_FIELD(node.hint_radius), 0, 8));
+    s.push_back(integer("node.hint_bits", "bits of a hint Bloom filter",
+                        ELMOD_FIELD(node.hint_bits), bloom::min_bits, bloom::max_bits));
     s.push_back(integer("node.hint_hashes", "hash functions of a hint Bloom filter",
                         ELMOD_FIELD(node.hint_hashes), 1, bloom::max_hashes));
     s.push_back(integer("node.hint_merge_fanout", "neighbours' filters merged into levels >= 1",
@@ -280,9 +306,11 @@ std::vector<Spec> make_specs() {
                                ELMOD_FIELD(node.hint_refresh), 1, day));
     s.push_back(seconds_option("node.hint_expiry", "a hint not refreshed for this long is dropped",
                                ELMOD_FIELD(node.hint_expiry), 1, day));
-    s.push_back(seconds_option("node.hint_min_interval", "a topic-set change is sent at most this often",
+    s.push_back(seconds_option("node.hint_min_interval",
+                               "a topic-set change is sent at most this often",
                                ELMOD_FIELD(node.hint_min_interval), 0, day));
-    s.push_back(integer("node.recruit_max_registrations", "registrations beyond which a mailbox stops recruiting",
+    s.push_back(integer("node.recruit_max_registrations",
+                        "registrations beyond which a mailbox stops recruiting",
                         ELMOD_FIELD(node.recruit_max_registrations), 0, big));
     s.push_back(integer("node.recruit_choices", "recruiting mailboxes a walk meets before choosing",
                         ELMOD_FIELD(node.recruit_choices), 1, 64));
@@ -291,7 +319,8 @@ std::vector<Spec> make_specs() {
     s.push_back(integer("node.walks", "walks per lookup (W)", ELMOD_FIELD(node.walks), 1, 64));
     s.push_back(integer("node.walk_ttl", "hops per walk (L)", ELMOD_FIELD(node.walk_ttl), 1,
                         static_cast<long long>(wire::max_walk_ttl)));
-    s.push_back(seconds_option("node.lookup_timeout", "no mailbox found in this time: the home elects itself",
+    s.push_back(seconds_option("node.lookup_timeout",
+                               "no mailbox found in this time: the home elects itself",
                                ELMOD_FIELD(node.lookup_timeout), 1, 3600));
     s.push_back(integer("node.known_mailboxes_per_topic", "mailboxes remembered per topic",
                         ELMOD_FIELD(node.known_mailboxes_per_topic), 1, 1024));
@@ -299,31 +328,39 @@ std::vector<Spec> make_specs() {
                                ELMOD_FIELD(node.known_mailbox_ttl), 1, day));
     s.push_back(integer("node.known_topics_max", "topics in the known-mailbox cache",
                         ELMOD_FIELD(node.known_topics_max), 1, big));
-    s.push_back(seconds_option("node.mailbox_ping_period", "clients' mailboxes are pinged this often",
+    s.push_back(seconds_option("node.mailbox_ping_period",
+                               "clients' mailboxes are pinged this often",
                                ELMOD_FIELD(node.mailbox_ping_period), 1, day));
     s.push_back(integer("node.mailbox_ping_misses", "unanswered pings before a mailbox is lost",
                         ELMOD_FIELD(node.mailbox_ping_misses), 1, 1000));
-    s.push_back(seconds_option("node.suspect_period", "a node that failed to answer is skipped this long",
+    s.push_back(seconds_option("node.suspect_period",
+                               "a node that failed to answer is skipped this long",
                                ELMOD_FIELD(node.suspect_period), 0, day));
-    s.push_back(seconds_option("node.request_timeout", "adopt and register requests time out after this",
+    s.push_back(seconds_option("node.request_timeout",
+                               "adopt and register requests time out after this",
                                ELMOD_FIELD(node.request_timeout), 1, 3600));
     s.push_back(seconds_option("node.subscribe_deadline", "a subscription not done by then fails",
                                ELMOD_FIELD(node.subscribe_deadline), 1, 3600));
     s.push_back(integer("node.max_preferred", "mailboxes taken from a client's preferred list",
                         ELMOD_FIELD(node.max_preferred), 0, 64));
-    s.push_back(seconds_option("node.discovery_first", "first discovery walk after adopting a topic",
+    s.push_back(seconds_option("node.discovery_first",
+                               "first discovery walk after adopting a topic",
                                ELMOD_FIELD(node.discovery_first), 0, day));
     s.push_back(seconds_option("node.discovery_second", "second discovery walk after adopting",
                                ELMOD_FIELD(node.discovery_second), 0, day));
     s.push_back(seconds_option("node.discovery_period", "then a discovery walk this often",
                                ELMOD_FIELD(node.discovery_period), 1, day));
-    s.push_back(seconds_option("node.intro_interval", "a mailbox is introduced at most this often per topic",
+    s.push_back(seconds_option("node.intro_interval",
+                               "a mailbox is introduced at most this often per topic",
                                ELMOD_FIELD(node.intro_interval), 0, day));
-    s.push_back(flag("node.use_directory", "mailboxes announce themselves in the DHT; lookups ask it",
+    s.push_back(flag("node.use_directory",
+                     "mailboxes announce themselves in the DHT; lookups ask it",
                      ELMOD_FIELD(node.use_directory)));
-    s.push_back(seconds_option("node.directory_refresh", "a mailbox re-announces its topics this often",
+    s.push_back(seconds_option("node.directory_refresh",
+                               "a mailbox re-announces its topics this often",
                                ELMOD_FIELD(node.directory_refresh), 1, 599));
-    s.push_back(integer("node.max_pending_publications", "publications in progress per client session",
+    s.push_back(integer("node.max_pending_publications",
+                        "publications in progress per client session",
                         ELMOD_FIELD(node.max_pending_publications), 1, 1'000'000));
     s.push_back(integer("node.max_clients", "client sessions beyond this are refused",
                         ELMOD_FIELD(node.max_clients), 1, big));
@@ -341,9 +378,11 @@ std::vector<Spec> make_specs() {
                                ELMOD_FIELD(mailbox.rate_window), 0.001, 3600));
     s.push_back(integer("mailbox.rate_buckets", "buckets of the message-rate window",
                         ELMOD_FIELD(mailbox.rate_buckets), 1, 10'000));
-    s.push_back(seconds_option("mailbox.idle_period", "a topic with no client and no poll evaporates after this",
+    s.push_back(seconds_option("mailbox.idle_period",
+                               "a topic with no client and no poll evaporates after this",
                                ELMOD_FIELD(mailbox.idle_period), 1, 30 * day));
-    s.push_back(seconds_option("mailbox.registration_lifetime", "a registration lapses unless renewed within this",
+    s.push_back(seconds_option("mailbox.registration_lifetime",
+                               "a registration lapses unless renewed within this",
                                ELMOD_FIELD(mailbox.registration_lifetime), 1, 30 * day));
     s.push_back(seconds_option("mailbox.lapsed_memory", "lapsed registrations remembered this long",
                                ELMOD_FIELD(mailbox.lapsed_memory), 0, 30 * day));
@@ -355,7 +394,8 @@ std::vector<Spec> make_specs() {
                         ELMOD_FIELD(mailbox.max_bytes_per_topic), 1, 1LL << 40));
     s.push_back(seconds_option("mailbox.max_event_age", "no event kept longer than this",
                                ELMOD_FIELD(mailbox.max_event_age), 1, 365 * day));
-    s.push_back(integer("mailbox.max_seen_ids_per_topic", "event ids remembered per topic for dedup",
+    s.push_back(integer("mailbox.max_seen_ids_per_topic",
+                        "event ids remembered per topic for dedup",
                         ELMOD_FIELD(mailbox.max_seen_ids_per_topic), 1, big));
     s.push_back(integer("mailbox.max_links_per_topic", "links to other mailboxes per topic",
                         ELMOD_FIELD(mailbox.max_links_per_topic), 0, 1024));
@@ -370,7 +410,8 @@ const std::vector<Spec>& specs() {
 }
 
 // Options that hold together or not; the second one named is blamed.
-Check cross_check(const ElmodConfig& c, std::string& option) {
+Check cross_check(ElmodConfig& c, std::string& option) {
+    if (c.client_port == 0) c.client_port = c.port;  // the documented default
     if (c.node.subscribe_deadline <= c.node.request_timeout) {
         option = "node.subscribe_deadline";
         return Problem{Code::conflict, "must exceed node.request_timeout (" +
@@ -384,8 +425,8 @@ Check cross_check(const ElmodConfig& c, std::string& option) {
     }
     if (c.admin_port != 0 && c.admin_port == c.client_port) {
         option = "admin-port";
-        return Problem{Code::conflict, "same TCP port as client-port (" +
-                                           std::to_string(c.client_port) + ")"};
+        return Problem{Code::conflict,
+                       "same TCP port as client-port (" + std::to_string(c.client_port) + ")"};
     }
     return std::nullopt;
 }
@@ -400,11 +441,15 @@ Result<ElmodConfig, ConfigError> parse(int argc, const char* const* argv) {
     for (const Spec& sp : specs()) {
         const char* n = sp.name.c_str();
         switch (sp.kind) {
-            case Kind::value: file_options.add_options()(n, po::value<std::string>()); break;
+            case Kind::value:
+                file_options.add_options()(n, po::value<std::string>());
+                break;
             case Kind::flag:
                 file_options.add_options()(n, po::value<std::string>()->implicit_value("true"));
                 break;
-            case Kind::list: file_options.add_options()(n, po::value<std::vector<std::string>>()); break;
+            case Kind::list:
+                file_options.add_options()(n, po::value<std::vector<std::string>>());
+                break;
         }
     }
     po::options_description cmdline_options;
@@ -481,8 +526,10 @@ Result<ElmodConfig, ConfigError> parse(int argc, const char* const* argv) {
         if (!vm.count(sp.name)) continue;
         const std::string where = on_cmdline.contains(sp.name) ? "" : " (in " + file + ")";
         std::vector<std::string> values;
-        if (sp.kind == Kind::list) values = vm[sp.name].as<std::vector<std::string>>();
-        else values.push_back(vm[sp.name].as<std::string>());
+        if (sp.kind == Kind::list)
+            values = vm[sp.name].as<std::vector<std::string>>();
+        else
+            values.push_back(vm[sp.name].as<std::string>());
         for (const std::string& v : values)
             if (auto p = sp.set(config, trim(v)))
                 return Err{error_of(p->code, sp.name, p->message + where)};
@@ -496,10 +543,14 @@ Result<ElmodConfig, ConfigError> parse(int argc, const char* const* argv) {
 
 std::string_view to_string(LogLevel level) {
     switch (level) {
-        case LogLevel::error: return "error";
-        case LogLevel::warn: return "warn";
-        case LogLevel::info: return "info";
-        case LogLevel::debug: return "debug";
+        case LogLevel::error:
+            return "error";
+        case LogLevel::warn:
+            return "warn";
+        case LogLevel::info:
+            return "info";
+        case LogLevel::debug:
+            return "debug";
     }
     return "info";
 }
@@ -553,8 +604,10 @@ std::string elmod_help() {
         std::string line = "  " + head(o);
         line.append(width + 4 - head(o).size(), ' ');
         line += o.help;
-        if (!o.default_text.empty()) line += " (default: " + o.default_text + ")";
-        else if (o.name != "help") line += " (default: none)";
+        if (!o.default_text.empty())
+            line += " (default: " + o.default_text + ")";
+        else if (o.name != "help")
+            line += " (default: none)";
         out += line + "\n";
     }
     return out;
@@ -565,7 +618,8 @@ std::string elmod_sample_config() {
         "# elmod sample configuration: every option at its default, commented out.\n"
         "# Uncomment a line to change it; the same option given on the command line wins.\n"
         "# Durations are in seconds; booleans true|false. `elmod --help` describes each option.\n"
-        "# This text is elmod_sample_config() (node/daemon/elmod_config.cpp); a test keeps them equal.\n";
+        "# This text is elmod_sample_config() (node/daemon/elmod_config.cpp); a test keeps them "
+        "equal.\n";
     std::string section;
     for (const auto& o : elmod_options()) {
         if (o.name == "help" || o.name == "config") continue;

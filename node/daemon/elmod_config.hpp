@@ -30,34 +30,36 @@ struct HostPort {
 };
 
 struct ElmodConfig {
-    std::uint16_t port = 4222;                 // UDP, shared by the DHT and elmo
-    std::string bind = "127.0.0.1";            // loopback unless asked (DESIGN 3)
-    std::vector<HostPort> bootstrap;           // empty: start a new network
-    std::string data_dir = "./elmod-data";     // identity and journal
-    std::uint16_t client_port = 4223;          // TCP, TLS unless plain_tcp
-    bool plain_tcp = false;                    // local benchmarks only
-    std::size_t client_max_connections = 20'000;  // TCP connections, handshaking included
+    std::uint16_t port = 4222;              // UDP, shared by the DHT and elmo
+    std::string bind = "127.0.0.1";         // loopback unless asked (DESIGN 3)
+    std::vector<HostPort> bootstrap;        // empty: start a new network
+    std::string data_dir = "./elmod-data";  // identity and journal
+    // TCP, TLS unless plain_tcp. 0 (the default): the same number as `port`, which is what a
+    // client assumes of a node it learned of from a mailbox list (those carry UDP endpoints).
+    std::uint16_t client_port = 0;
+    bool plain_tcp = false;                          // local benchmarks only
+    std::size_t client_max_connections = 20'000;     // TCP connections, handshaking included
     std::chrono::seconds client_idle_timeout{1800};  // no frame for this long: closed; 0: never
-    std::uint16_t admin_port = 9422;           // Prometheus metrics on loopback; 0: off
+    std::uint16_t admin_port = 9422;                 // Prometheus metrics on loopback; 0: off
     LogLevel log_level = LogLevel::info;
-    std::uint32_t network = 0x454c4d4f;        // OpenDHT network id ("ELMO"): keeps other nets out
+    std::uint32_t network = 0x454c4d4f;  // OpenDHT network id ("ELMO"): keeps other nets out
     NodeParams node;
     mailbox::MailboxParams mailbox;
 
-    std::string config_file;                   // the file read, empty if none
-    bool help = false;                         // --help: print elmod_help() and exit 0
+    std::string config_file;  // the file read, empty if none
+    bool help = false;        // --help: print elmod_help() and exit 0
 };
 
 struct ConfigError {
     enum class Code : std::uint8_t {
-        unknown_option,   // not an option of elmod (or not allowed in the config file)
-        missing_value,    // an option that needs a value was given none
-        bad_value,        // not a number, boolean, level or address of the expected form
-        out_of_range,     // a number or port outside the option's range
-        bad_endpoint,     // a bootstrap entry that is not host:port
-        conflict,         // two options that cannot hold together (named: the second)
-        unreadable_file,  // --config names a file that cannot be read
-        bad_syntax,       // a config file line that is not `name = value` or `[section]`
+        unknown_option,       // not an option of elmod (or not allowed in the config file)
+        missing_value,        // an option that needs a value was given none
+        bad_value,            // not a number, boolean, level or address of the expected form
+        out_of_range,         // a number or port outside the option's range
+        bad_endpoint,         // a bootstrap entry that is not host:port
+        conflict,             // two options that cannot hold together (named: the second)
+        unreadable_file,      // --config names a file that cannot be read
+        bad_syntax,           // a config file line that is not `name = value` or `[section]`
         unexpected_argument,  // a positional argument (elmod takes none)
     };
     Code code = Code::bad_value;

@@ -144,5 +144,47 @@ TEST(SdkCluster, HomeNodeKilledClientFailsOverAndKeepsReceiving) {
     EXPECT_GE(s.core.failovers, 1u);
 }
 
+// The phone was configured with its home node only; it learns the topic's mailbox (another node)
+// from the answers to its subscription, and when its home dies it fails over to that node: a
+// node's client port is its UDP port's number, which is what mailbox lists carry.
+TEST(SdkCluster, FailsOverToANodeLearnedFromAMailboxList) {
+    Cluster c(3);
+    const auto& specs = c.cluster.specs;
+    // The publisher's home (node 1) becomes the topic's mailbox with its first publication.
+    auto pub = sdk_client({specs[1]}, c.pins, {}, {}, 41);
+    ASSERT_TRUE(pub);
+    std::set<EventId> published;
+    auto publish = [&](int n, char tag) {
+        for (int i = 0; i < n; ++i) {
+            auto id = pub->client->publish(
+                "learned", Bytes{static_cast<std::uint8_t>(tag), static_cast<std::uint8_t>(i)});
+            ASSERT_TRUE(id.ok());
+            published.insert(*id);
+        }
+    };
+    publish(5, 'a');
+    ASSERT_TRUE(poll_until(30s, [&] { return pub->seen.accepted_count() == 5; }));
+    // The subscriber knows node 0 only.
+    auto sub = sdk_client({specs[0]}, c.pins, {"learned"}, {}, 42);
+    ASSERT_TRUE(sub);
+    ASSERT_TRUE(poll_until(30s, [&] { return sub->seen.received_count() == 5; }))
+        << "received " << sub->seen.received_count();
+    ASSERT_EQ(home_index(*sub->client, c.cluster), 0);
+
+    auto& killed = c.cluster.nodes[0]->process();
+    killed.signal(SIGKILL);
+    ASSERT_TRUE(killed.wait(5s));
+    publish(10, 'b');
+    ASSERT_TRUE(poll_until(
+        120s, [&] { return sub->seen.received_count() == published.size(); }, 100ms))
+        << "received " << sub->seen.received_count() << " of " << published.size();
+    EXPECT_EQ(sub->seen.received_copy(), published);
+    EXPECT_EQ(sub->seen.duplicates, 0u);
+    auto s = sub->client->status();
+    EXPECT_TRUE(s.connected);
+    EXPECT_NE(home_index(*sub->client, c.cluster), 0);
+    EXPECT_GE(s.core.failovers, 1u);
+}
+
 }  // namespace
 }  // namespace elmo::sdk::test

@@ -52,7 +52,7 @@ TEST(ElmodConfig, Defaults) {
     EXPECT_EQ(c.bind, "127.0.0.1");
     EXPECT_TRUE(c.bootstrap.empty());
     EXPECT_EQ(c.data_dir, "./elmod-data");
-    EXPECT_EQ(c.client_port, 4223);
+    EXPECT_EQ(c.client_port, 4222);  // the UDP port's number unless given
     EXPECT_FALSE(c.plain_tcp);
     EXPECT_EQ(c.admin_port, 9422);
     EXPECT_EQ(c.log_level, LogLevel::info);
@@ -70,11 +70,29 @@ TEST(ElmodConfig, Defaults) {
 }
 
 TEST(ElmodConfig, FlagsOfEveryKind) {
-    auto r = parse({"--port", "5000", "--bind=::1", "--bootstrap", "10.0.0.1:4222,[::1]:7",
-                    "--bootstrap=node.example:99", "--data-dir", "/tmp/x", "--plain-tcp",
-                    "--log-level", "debug", "--network", "0x10", "--node.walks", "5",
-                    "--node.use_hints=false", "--node.hint_refresh", "60",
-                    "--mailbox.rate_window", "0.5", "--mailbox.max_stored_bytes", "1000", "--help"});
+    auto r = parse({"--port",
+                    "5000",
+                    "--bind=::1",
+                    "--bootstrap",
+                    "10.0.0.1:4222,[::1]:7",
+                    "--bootstrap=node.example:99",
+                    "--data-dir",
+                    "/tmp/x",
+                    "--plain-tcp",
+                    "--log-level",
+                    "debug",
+                    "--network",
+                    "0x10",
+                    "--node.walks",
+                    "5",
+                    "--node.use_hints=false",
+                    "--node.hint_refresh",
+                    "60",
+                    "--mailbox.rate_window",
+                    "0.5",
+                    "--mailbox.max_stored_bytes",
+                    "1000",
+                    "--help"});
     ASSERT_TRUE(r.ok()) << r.error().to_string();
     const ElmodConfig& c = r.value();
     EXPECT_EQ(c.port, 5000);
@@ -118,7 +136,7 @@ TEST(ElmodConfig, FileThenFlagsOverride) {
     EXPECT_EQ(c.client_port, 5002);  // from the file
     EXPECT_EQ(c.bootstrap.size(), 2u);
     EXPECT_TRUE(c.plain_tcp);
-    EXPECT_EQ(c.node.walks, 7);      // flag wins over [node] walks
+    EXPECT_EQ(c.node.walks, 7);  // flag wins over [node] walks
     EXPECT_EQ(c.node.walk_ttl, 6);
     EXPECT_EQ(c.mailbox.idle_period, std::chrono::seconds(90));
 
@@ -162,7 +180,7 @@ TEST(ElmodConfig, EachErrorNamesTheOption) {
         {{"--mailbox.idle_period", "-3"}, Code::out_of_range, "--mailbox.idle_period"},
         {{"--node.subscribe_deadline", "2"}, Code::conflict, "--node.subscribe_deadline"},
         {{"--node.hint_expiry", "100"}, Code::conflict, "--node.hint_expiry"},
-        {{"--admin-port", "4223"}, Code::conflict, "--admin-port"},
+        {{"--admin-port", "4222"}, Code::conflict, "--admin-port"},
         {{"--port", "1", "--port", "2"}, Code::bad_value, "--port"},
         {{"stray"}, Code::unexpected_argument, "stray"},
         {{"--config", "/nonexistent/elmod.conf"}, Code::unreadable_file, "--config"},
@@ -235,8 +253,8 @@ TEST(ElmodConfig, EveryParameterFieldIsAnOption) {
     std::set<std::string> names;
     for (const auto& o : elmod_options()) names.insert(o.name);
     const std::regex field(R"(^\s+[A-Za-z_:<>0-9]+\s+([a-z_0-9]+)\s*(=|\{)[^;]*;)");
-    for (auto [header, prefix] : {std::pair{"/node/params.hpp", "node."},
-                                  std::pair{"/mailbox/params.hpp", "mailbox."}}) {
+    for (auto [header, prefix] :
+         {std::pair{"/node/params.hpp", "node."}, std::pair{"/mailbox/params.hpp", "mailbox."}}) {
         std::ifstream in(std::string(ELMO_SOURCE_DIR) + header);
         ASSERT_TRUE(in) << header;
         std::string line;
@@ -290,8 +308,9 @@ TEST(ElmodConfig, UncommentedSampleParsesToTheDefaults) {
 TEST(ElmodConfig, GarbageNeverThrows) {
     test::TempDir dir;
     std::mt19937 rng(5);
-    const std::vector<std::string> pieces = {"--", "-", "=", "--port", "--node.", "[", "]", "\n",
-                                             ",", ":", "--bootstrap", "x", "0x", "--config"};
+    const std::vector<std::string> pieces = {"--",          "-", "=",  "--port",  "--node.",
+                                             "[",           "]", "\n", ",",       ":",
+                                             "--bootstrap", "x", "0x", "--config"};
     for (int i = 0; i < 300; ++i) {
         std::string text(rng() % 200, '\0');
         for (auto& ch : text) ch = static_cast<char>(rng());

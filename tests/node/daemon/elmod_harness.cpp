@@ -36,6 +36,20 @@ std::uint16_t free_tcp_port() {
     return a.local_endpoint().port();
 }
 
+// A port number free for both UDP and TCP: a node's client port is its UDP port's number, as
+// clients assume of the nodes they learn of (docs/daemon.md).
+std::uint16_t free_udp_and_tcp_port() {
+    for (int attempt = 0;; ++attempt) {
+        const std::uint16_t p = free_udp_port();
+        asio::io_context io;
+        asio::ip::tcp::acceptor a(io);
+        asio::error_code ec;
+        a.open(asio::ip::tcp::v4(), ec);
+        if (!ec) a.bind(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), p), ec);
+        if (!ec || attempt >= 100) return p;
+    }
+}
+
 bool poll_until(std::chrono::milliseconds timeout, const std::function<bool()>& ok,
                 std::chrono::milliseconds step) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -222,8 +236,8 @@ std::vector<std::string> NodeSpec::args() const {
 NodeSpec NodeSpec::fresh(const std::filesystem::path& data_dir) {
     NodeSpec s;
     s.data_dir = data_dir;
-    s.port = free_udp_port();
-    s.client_port = free_tcp_port();
+    s.port = free_udp_and_tcp_port();
+    s.client_port = s.port;
     s.admin_port = free_tcp_port();
     while (s.admin_port == s.client_port) s.admin_port = free_tcp_port();
     return s;

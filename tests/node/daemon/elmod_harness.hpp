@@ -23,6 +23,7 @@ std::string elmod_path();
 // tests that start nodes pick ports once and retry nothing).
 std::uint16_t free_udp_port();
 std::uint16_t free_tcp_port();
+std::uint16_t free_udp_and_tcp_port();
 
 // Calls `ok` until it returns true or `timeout` passes; between calls it waits `step`.
 bool poll_until(std::chrono::milliseconds timeout, const std::function<bool()>& ok,
