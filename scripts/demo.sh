@@ -64,7 +64,7 @@ if [[ $sim_only -eq 0 ]]; then
   trap 'scripts/cluster.sh stop > /dev/null 2>&1 || true' EXIT
   eps="" admins=""
   for ((i = 0; i < cluster_nodes; i++)); do
-    eps+="${eps:+,}127.0.0.1:$((BASE_PORT + 10 * i + 1))"
+    eps+="${eps:+,}127.0.0.1:$((BASE_PORT + 10 * i))"  # client port = UDP port number (cluster.sh)
     admins+="${admins:+,}127.0.0.1:$((BASE_PORT + 10 * i + 2))"
   done
   echo "cluster replay in the background: log $out/cluster.log, progress $out/cluster.progress"

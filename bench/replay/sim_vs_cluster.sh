@@ -20,7 +20,7 @@ ELMOD=$root/$build/node/daemon/elmod scripts/cluster.sh start "$n" -- --plain-tc
 trap 'scripts/cluster.sh stop > /dev/null 2>&1 || true' EXIT
 eps="" admins=""
 for ((i = 0; i < n; i++)); do
-  eps+="${eps:+,}127.0.0.1:$((BASE_PORT + 10 * i + 1))"
+  eps+="${eps:+,}127.0.0.1:$((BASE_PORT + 10 * i))"  # client port = UDP port number (cluster.sh)
   admins+="${admins:+,}127.0.0.1:$((BASE_PORT + 10 * i + 2))"
 done
 # The cluster in real time in the background, the simulation meanwhile.
