@@ -55,7 +55,7 @@ constexpr const char* plot_pattern = R"gp(
 set output "mailbox_pattern.png"
 set title "Mailbox pattern: registrations per mailbox against subscriptions per topic"
 set xlabel "client subscriptions to the topic"
-set ylabel "registrations per mailbox of the topic"
+set ylabel "registrations per mailbox; mailboxes"
 set logscale xy
 plot "mailbox_pattern.csv" using 2:($3 > 0 ? $4 / $3 : 1/0) with points pt 7 ps 0.5 title "topic", \
      "mailbox_pattern.csv" using 2:($3 > 0 ? $3 : 1/0) with points pt 1 ps 0.5 title "mailboxes of the topic"
