@@ -105,6 +105,31 @@ TEST(SdkCluster, PhoneOfflineGetsEverythingFromPollOnReturn) {
         << "everything came by poll";
 }
 
+// Publishes `n` small events on `topic` through `pub`, adding their ids to `published`.
+void publish_tagged(SdkClient& pub, const std::string& topic, int n, char tag,
+                    std::set<EventId>& published) {
+    for (int i = 0; i < n; ++i) {
+        auto id = pub.client->publish(
+            topic, Bytes{static_cast<std::uint8_t>(tag), static_cast<std::uint8_t>(i)});
+        ASSERT_TRUE(id.ok());
+        published.insert(*id);
+    }
+}
+
+// After its home was killed: `sub` received every published event once, from another node.
+void expect_failed_over(SdkClient& sub, const std::set<EventId>& published, int killed_home,
+                        const LocalCluster& cluster) {
+    ASSERT_TRUE(poll_until(
+        120s, [&] { return sub.seen.received_count() == published.size(); }, 100ms))
+        << "received " << sub.seen.received_count() << " of " << published.size();
+    EXPECT_EQ(sub.seen.received_copy(), published);
+    EXPECT_EQ(sub.seen.duplicates, 0u);
+    auto s = sub.client->status();
+    EXPECT_TRUE(s.connected);
+    EXPECT_NE(home_index(*sub.client, cluster), killed_home);
+    EXPECT_GE(s.core.failovers, 1u);
+}
+
 TEST(SdkCluster, HomeNodeKilledClientFailsOverAndKeepsReceiving) {
     Cluster c(3);
     const auto& specs = c.cluster.specs;
@@ -118,30 +143,14 @@ TEST(SdkCluster, HomeNodeKilledClientFailsOverAndKeepsReceiving) {
     auto pub = sdk_client({specs[static_cast<std::size_t>(other)]}, c.pins, {}, {}, 32);
     ASSERT_TRUE(pub);
     std::set<EventId> published;
-    auto publish = [&](int n, char tag) {
-        for (int i = 0; i < n; ++i) {
-            auto id = pub->client->publish(
-                "failover", Bytes{static_cast<std::uint8_t>(tag), static_cast<std::uint8_t>(i)});
-            ASSERT_TRUE(id.ok());
-            published.insert(*id);
-        }
-    };
-    publish(20, 'a');
+    publish_tagged(*pub, "failover", 20, 'a', published);
     ASSERT_TRUE(poll_until(30s, [&] { return sub->seen.received_count() == 20; }));
 
     auto& killed = c.cluster.nodes[static_cast<std::size_t>(home)]->process();
     killed.signal(SIGKILL);
     ASSERT_TRUE(killed.wait(5s));
-    publish(20, 'b');
-    ASSERT_TRUE(poll_until(
-        120s, [&] { return sub->seen.received_count() == published.size(); }, 100ms))
-        << "received " << sub->seen.received_count() << " of " << published.size();
-    EXPECT_EQ(sub->seen.received_copy(), published);
-    EXPECT_EQ(sub->seen.duplicates, 0u);
-    auto s = sub->client->status();
-    EXPECT_TRUE(s.connected);
-    EXPECT_NE(home_index(*sub->client, c.cluster), home);
-    EXPECT_GE(s.core.failovers, 1u);
+    publish_tagged(*pub, "failover", 20, 'b', published);
+    expect_failed_over(*sub, published, home, c.cluster);
 }
 
 // The phone was configured with its home node only; it learns the topic's mailbox (another node)
@@ -154,15 +163,7 @@ TEST(SdkCluster, FailsOverToANodeLearnedFromAMailboxList) {
     auto pub = sdk_client({specs[1]}, c.pins, {}, {}, 41);
     ASSERT_TRUE(pub);
     std::set<EventId> published;
-    auto publish = [&](int n, char tag) {
-        for (int i = 0; i < n; ++i) {
-            auto id = pub->client->publish(
-                "learned", Bytes{static_cast<std::uint8_t>(tag), static_cast<std::uint8_t>(i)});
-            ASSERT_TRUE(id.ok());
-            published.insert(*id);
-        }
-    };
-    publish(5, 'a');
+    publish_tagged(*pub, "learned", 5, 'a', published);
     ASSERT_TRUE(poll_until(30s, [&] { return pub->seen.accepted_count() == 5; }));
     // The subscriber knows node 0 only.
     auto sub = sdk_client({specs[0]}, c.pins, {"learned"}, {}, 42);
@@ -174,16 +175,8 @@ TEST(SdkCluster, FailsOverToANodeLearnedFromAMailboxList) {
     auto& killed = c.cluster.nodes[0]->process();
     killed.signal(SIGKILL);
     ASSERT_TRUE(killed.wait(5s));
-    publish(10, 'b');
-    ASSERT_TRUE(poll_until(
-        120s, [&] { return sub->seen.received_count() == published.size(); }, 100ms))
-        << "received " << sub->seen.received_count() << " of " << published.size();
-    EXPECT_EQ(sub->seen.received_copy(), published);
-    EXPECT_EQ(sub->seen.duplicates, 0u);
-    auto s = sub->client->status();
-    EXPECT_TRUE(s.connected);
-    EXPECT_NE(home_index(*sub->client, c.cluster), 0);
-    EXPECT_GE(s.core.failovers, 1u);
+    publish_tagged(*pub, "learned", 10, 'b', published);
+    expect_failed_over(*sub, published, 0, c.cluster);
 }
 
 }  // namespace
