@@ -3,7 +3,7 @@
 // home node chosen from a list, with its state persisted in a directory the app gives.
 //
 //   sdk::ClientOptions o;
-//   o.nodes = {Endpoint::v4(0x0a000001, 4223)};
+//   o.nodes = {Endpoint::v4(0x0a000001, 4222)};
 //   o.trust = client::TrustPolicy::pinned({fingerprint});
 //   o.state_dir = app_files_dir / "elmo";
 //   auto client = sdk::Client::open(o).value();
