@@ -427,16 +427,7 @@ Result<ReplayData, std::string> ClusterReplay::run() {
           mailboxes ? static_cast<double>(regs) / static_cast<double>(mailboxes) : 0.0);
     s.set("lost_events", static_cast<unsigned long>(rep.lost_events));
     s.set("lost_events_excused", static_cast<unsigned long>(rep.lost_events_excused));
-    s.set("worst_window_rate", rep.worst_window_rate);
-    s.set("pairs", static_cast<unsigned long>(rep.pairs));
-    s.set("pending_pairs", static_cast<unsigned long>(rep.pending_pairs));
-    s.set("on_time_pairs", static_cast<unsigned long>(rep.on_time));
-    s.set("delivered_pairs", static_cast<unsigned long>(rep.delivered));
-    s.set("late_pairs_online", static_cast<unsigned long>(rep.late_pairs_online));
-    s.set("late_pairs_new_subscriber", static_cast<unsigned long>(rep.late_pairs_new_subscriber));
-    s.set("late_pairs_publish_delayed", static_cast<unsigned long>(rep.late_pairs_publish_delayed));
-    s.set("events_published", static_cast<unsigned long>(rep.events_published));
-    s.set("events_accepted", static_cast<unsigned long>(rep.events_accepted));
+    add_pair_counts(s, rep);
     s.set("publications_total", static_cast<unsigned long>(published_));
     s.set("publish_refused", static_cast<unsigned long>(refused_));
     s.set("publish_invalid", static_cast<unsigned long>(invalid_));

@@ -73,6 +73,22 @@ plot "recovery.csv" using 1:2 with linespoints pt 7 ps 0.4 title "on time", 0.99
 
 }  // namespace
 
+void add_pair_counts(sim::Summary& s, const sim::DeliveryReport& rep) {
+    auto n = [](std::uint64_t v) { return static_cast<unsigned long>(v); };
+    s.set("worst_window_rate", rep.worst_window_rate);
+    s.set("pairs", n(rep.pairs));
+    s.set("pending_pairs", n(rep.pending_pairs));
+    s.set("on_time_pairs", n(rep.on_time));
+    s.set("delivered_pairs", n(rep.delivered));
+    s.set("late_pairs_online", n(rep.late_pairs_online));
+    s.set("late_pairs_new_subscriber", n(rep.late_pairs_new_subscriber));
+    s.set("late_pairs_publish_delayed", n(rep.late_pairs_publish_delayed));
+    s.set("duplicates", n(rep.duplicates));
+    s.set("events_published", n(rep.events_published));
+    s.set("events_accepted", n(rep.events_accepted));
+    s.set("events_without_pairs", n(rep.events_without_pairs));
+}
+
 Result<Unit, std::string> write_report(const std::string& dir, const ReplayData& d, bool plots,
                                        std::string* plot_note) {
     std::error_code ec;

@@ -31,6 +31,11 @@ struct ReplayData {
     double window_s = 10;
 };
 
+// The judged pairs' counts of a delivery report as summary entries (pairs, pending_pairs,
+// on_time_pairs, delivered_pairs, late_pairs_*, duplicates, events_*, worst_window_rate): the
+// part of the summary both replays share.
+void add_pair_counts(sim::Summary& s, const sim::DeliveryReport& rep);
+
 // Writes dir/{summary.json, timeseries.csv, nodes.csv, nodes_sorted.csv, latency_cdf.csv,
 // mailbox_pattern.csv, recovery.csv, late_pairs.csv, plots.gp} and, if `plots`, runs gnuplot on
 // plots.gp (a missing gnuplot is reported, not fatal: the CSVs are the data).

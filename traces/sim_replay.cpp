@@ -463,18 +463,7 @@ Result<ReplayData, std::string> SimReplay::run() {
         s.set("failure_at_s", secs(*failure_));
     else
         s.set_null("failure_at_s");
-    s.set("worst_window_rate", rep.worst_window_rate);
-    s.set("pairs", static_cast<unsigned long>(rep.pairs));
-    s.set("pending_pairs", static_cast<unsigned long>(rep.pending_pairs));
-    s.set("on_time_pairs", static_cast<unsigned long>(rep.on_time));
-    s.set("delivered_pairs", static_cast<unsigned long>(rep.delivered));
-    s.set("late_pairs_online", static_cast<unsigned long>(rep.late_pairs_online));
-    s.set("late_pairs_new_subscriber", static_cast<unsigned long>(rep.late_pairs_new_subscriber));
-    s.set("late_pairs_publish_delayed", static_cast<unsigned long>(rep.late_pairs_publish_delayed));
-    s.set("duplicates", static_cast<unsigned long>(rep.duplicates));
-    s.set("events_published", static_cast<unsigned long>(rep.events_published));
-    s.set("events_accepted", static_cast<unsigned long>(rep.events_accepted));
-    s.set("events_without_pairs", static_cast<unsigned long>(rep.events_without_pairs));
+    add_pair_counts(s, rep);
     s.set("publications_total", static_cast<unsigned long>(published_));
     s.set("publish_refused", static_cast<unsigned long>(refused_));
     s.set("publish_invalid", static_cast<unsigned long>(invalid_));
