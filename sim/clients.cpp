@@ -1,6 +1,7 @@
 #include "sim/clients.hpp"
 
 #include <algorithm>
+#include <cassert>
 
 namespace elmo::sim {
 
@@ -109,12 +110,33 @@ ClientId Clients::add(HostId home, const ClientCoreFactory& factory) {
     Client& cl = *c;
     clients_.push_back(std::move(c));
     if (factory) cl.core = factory(*cl.link, id, sim_.seed_for(seed_client, (1ull << 40) | id));
+    if (config_.scripted) return id;  // offline until set_online
     const double on = config_.online.mean_seconds(), off = config_.offline.mean_seconds();
     if (cl.rng.chance(on + off > 0 ? on / (on + off) : 1.0)) go_online(id);
     // The first period is drawn in full: a memoryless start for exponential periods.
     sim_.engine().schedule_in((cl.online ? config_.online : config_.offline).sample(cl.rng),
                               toggle_kind_, id);
     return id;
+}
+
+void Clients::attach(ClientId c, const ClientCoreFactory& factory) {
+    Client& cl = *clients_.at(c);
+    if (cl.core || !factory) return;
+    cl.core = factory(*cl.link, c, sim_.seed_for(seed_client, (1ull << 40) | c));
+    if (cl.online) reschedule(c, cl.core->on_online(sim_.time_point()));
+}
+
+bool Clients::has_core(ClientId c) const {
+    return clients_.at(c)->core != nullptr;
+}
+
+void Clients::set_online(ClientId c, bool online) {
+    assert(config_.scripted);  // otherwise the toggles own presence
+    if (clients_.at(c)->online == online) return;
+    if (online)
+        go_online(c);
+    else
+        go_offline(c);
 }
 
 void Clients::go_online(ClientId c) {

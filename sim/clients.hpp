@@ -53,6 +53,9 @@ struct ClientConfig {
     DurationDist offline = DurationDist::exponential(std::chrono::minutes(30));
     Duration link_min = std::chrono::milliseconds(30);
     Duration link_max = std::chrono::milliseconds(300);
+    // Presence dictated from outside (a trace replay): clients start offline, the on/off draws
+    // above are not used, and set_online() connects and disconnects them.
+    bool scripted = false;
 };
 
 struct ClientCounters {
@@ -77,6 +80,12 @@ class Clients final : public ClientHub {
     // A client homed at `home`; starts online with the stationary probability of the on/off
     // model. `factory` may be null: a silent client that only comes and goes.
     ClientId add(HostId home, const ClientCoreFactory& factory = nullptr);
+    // Builds the core of a client added without one (once; a scripted client may be mentioned
+    // by a trace before it first comes online).
+    void attach(ClientId c, const ClientCoreFactory& factory);
+    bool has_core(ClientId c) const;
+    // Scripted mode: connects to / disconnects from the home node (no-op when already so).
+    void set_online(ClientId c, bool online);
 
     // ClientHub (the node side, through SimNode's ClientPort).
     void send_to_client(HostId from_node, ClientHandle client, ByteView frame) override;

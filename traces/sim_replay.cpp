@@ -13,7 +13,6 @@
 #include "sim/node_load.hpp"
 #include "sim/scenario.hpp"
 #include "traces/progress.hpp"
-#include "traces/trace_clients.hpp"
 #include "traces/trace_io.hpp"
 
 namespace elmo::traces {
@@ -81,7 +80,7 @@ class SimReplay {
     // Destroyed in reverse: the phones, then the simulation, then the record they wrote into.
     std::unique_ptr<sim::DeliveryRecorder> rec_;
     std::unique_ptr<sim::Simulation> sim_;
-    std::unique_ptr<TraceClients> clients_;
+    std::unique_ptr<sim::Clients> clients_;  // scripted: the trace says who is online
     std::unique_ptr<Progress> progress_;
     sim::ElmoStackConfig stack_;
     std::shared_ptr<const sim::ClientCoreFactory> factory_;
@@ -286,8 +285,9 @@ Result<ReplayData, std::string> SimReplay::run() {
     dc.window = seconds(o_.window_s);
     rec_ = std::make_unique<sim::DeliveryRecorder>(dc);
     sim_ = std::make_unique<sim::Simulation>(cfg);
-    clients_ = std::make_unique<TraceClients>(*sim_, std::chrono::milliseconds(30),
-                                              std::chrono::milliseconds(300));
+    sim::ClientConfig client_config;  // phone links 30-300 ms one way, as in paper-synthetic
+    client_config.scripted = true;
+    clients_ = std::make_unique<sim::Clients>(*sim_, client_config);
     sim_->on_membership([this](HostId, bool) { live_dirty_ = true; });
     const auto hosts = sim_->add_nodes(nodes);
     for (std::size_t i = 0; i < hosts.size(); ++i)

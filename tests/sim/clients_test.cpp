@@ -131,6 +131,43 @@ TEST(Clients, ConnectionsFramesAndTheHomeNodeGoingDown) {
     EXPECT_GT(dropped, 0u);
 }
 
+// A trace replay says who is online: scripted clients start offline, never toggle by themselves,
+// and follow set_online; a core may be attached after the client was added.
+TEST(Clients, ScriptedPresenceFollowsSetOnline) {
+    Simulation sim(ideal());
+    sim.add_nodes(2);
+    ClientConfig cc;
+    cc.scripted = true;
+    Clients clients(sim, cc);
+    int connected = 0;
+    sim.node(1).client_events().connected = [&](TimePoint, ClientHandle) {
+        ++connected;
+        return TimePoint::max();
+    };
+    const ClientId c = clients.add(1);
+    EXPECT_FALSE(clients.has_core(c));
+    sim.run_to(Duration(3600s));
+    EXPECT_FALSE(clients.online(c));  // no toggles of its own in an hour
+    EXPECT_EQ(connected, 0);
+    HelloClient* core = nullptr;
+    clients.attach(c, [&](ClientLink& link, ClientId, std::uint64_t) {
+        auto h = std::make_unique<HelloClient>(link);
+        core = h.get();
+        return h;
+    });
+    ASSERT_TRUE(clients.has_core(c));
+    clients.set_online(c, true);
+    clients.set_online(c, true);  // already online: nothing
+    sim.run_to(Duration(3601s));
+    EXPECT_TRUE(clients.online(c));
+    EXPECT_EQ(connected, 1);
+    EXPECT_EQ(core->onlines, 1);
+    clients.set_online(c, false);
+    EXPECT_FALSE(clients.online(c));
+    EXPECT_EQ(core->offlines, 1);
+    EXPECT_EQ(clients.online_count(), 0u);
+}
+
 TEST(Clients, NodeMayCloseAConnection) {
     Simulation sim(ideal());
     sim.add_nodes(1);
