@@ -89,6 +89,30 @@ void add_pair_counts(sim::Summary& s, const sim::DeliveryReport& rep) {
     s.set("events_without_pairs", n(rep.events_without_pairs));
 }
 
+void add_subscription_rules(sim::Summary& s, const std::array<std::uint64_t, 4>& by_rule) {
+    auto n = [](std::uint64_t v) { return static_cast<unsigned long>(v); };
+    s.set("subs_follow", n(by_rule[1]));
+    s.set("subs_interaction", n(by_rule[2]));
+    s.set("subs_synthetic", n(by_rule[3]));
+    s.set("subs_unstated", n(by_rule[0]));
+}
+
+void add_delivery_rates(sim::Summary& s, const sim::DeliveryReport& rep) {
+    s.set("delivered_on_time", rep.delivered_on_time);
+    s.set("delivered_eventually", rep.delivered_eventually);
+    s.set("latency_p50_ms", rep.latency_p50_ms);
+    s.set("latency_p99_ms", rep.latency_p99_ms);
+    s.set("latency_max_ms", rep.latency_max_ms);
+    s.set("latency_samples", static_cast<unsigned long>(rep.latency_samples));
+}
+
+void add_node_load(sim::Summary& s, const sim::NodeLoadSummary& load) {
+    s.set("node_msgs_per_s_mean", load.mean);
+    s.set("node_msgs_per_s_p99", load.p99);
+    s.set("node_msgs_per_s_max", load.max);
+    s.set("nodes_counted", static_cast<unsigned long>(load.nodes));
+}
+
 Result<Unit, std::string> write_report(const std::string& dir, const ReplayData& d, bool plots,
                                        std::string* plot_note) {
     std::error_code ec;

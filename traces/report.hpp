@@ -3,6 +3,8 @@
 // summary as JSON, and PNG plots drawn by gnuplot (delivery rate over time, latency CDF, per-node
 // load sorted, mailbox pattern, churn recovery). The simulator and cluster replays fill the same
 // ReplayData.
+#include <array>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +37,12 @@ struct ReplayData {
 // on_time_pairs, delivered_pairs, late_pairs_*, duplicates, events_*, worst_window_rate): the
 // part of the summary both replays share.
 void add_pair_counts(sim::Summary& s, const sim::DeliveryReport& rep);
+// subs_follow, subs_interaction, subs_synthetic, subs_unstated, from counts by TraceRecord rule.
+void add_subscription_rules(sim::Summary& s, const std::array<std::uint64_t, 4>& by_rule);
+// delivered_on_time, delivered_eventually, latency_p50_ms, _p99_ms, _max_ms, latency_samples.
+void add_delivery_rates(sim::Summary& s, const sim::DeliveryReport& rep);
+// node_msgs_per_s_mean, _p99, _max and nodes_counted.
+void add_node_load(sim::Summary& s, const sim::NodeLoadSummary& load);
 
 // Writes dir/{summary.json, timeseries.csv, nodes.csv, nodes_sorted.csv, latency_cdf.csv,
 // mailbox_pattern.csv, recovery.csv, late_pairs.csv, plots.gp} and, if `plots`, runs gnuplot on

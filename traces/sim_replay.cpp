@@ -426,25 +426,14 @@ Result<ReplayData, std::string> SimReplay::run() {
     s.set("sim_seconds", secs(end_));
     s.set("records", static_cast<unsigned long>(records_));
     s.set("clients", static_cast<unsigned long>(clients_->size()));
-    s.set("subs_follow", static_cast<unsigned long>(subs_by_rule_[1]));
-    s.set("subs_interaction", static_cast<unsigned long>(subs_by_rule_[2]));
-    s.set("subs_synthetic", static_cast<unsigned long>(subs_by_rule_[3]));
-    s.set("subs_unstated", static_cast<unsigned long>(subs_by_rule_[0]));
+    add_subscription_rules(s, subs_by_rule_);
     const auto& rep = d.delivery;
-    s.set("delivered_on_time", rep.delivered_on_time);
-    s.set("delivered_eventually", rep.delivered_eventually);
-    s.set("latency_p50_ms", rep.latency_p50_ms);
-    s.set("latency_p99_ms", rep.latency_p99_ms);
-    s.set("latency_max_ms", rep.latency_max_ms);
-    s.set("latency_samples", static_cast<unsigned long>(rep.latency_samples));
+    add_delivery_rates(s, rep);
     s.set("messages_per_delivery",
           rep.delivered ? static_cast<double>(msgs) / static_cast<double>(rep.delivered) : 0.0);
     s.set("duplicates_per_delivery", rep.duplicates_per_delivery);
     const sim::NodeLoadSummary nl = sim::NodeLoad::summarize(d.nodes, 60.0);
-    s.set("node_msgs_per_s_mean", nl.mean);
-    s.set("node_msgs_per_s_p99", nl.p99);
-    s.set("node_msgs_per_s_max", nl.max);
-    s.set("nodes_counted", static_cast<unsigned long>(nl.nodes));
+    add_node_load(s, nl);
     std::uint64_t mb = 0, regs = 0, mb_topics = 0;
     for (const auto& p : d.mailbox_pattern)
         if (p.mailboxes) mb += p.mailboxes, regs += p.registrations, ++mb_topics;
