@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "elmod_clients.hpp"
+#include "elmod_stop.hpp"
 #include "temp_dir.hpp"
 
 namespace elmo::daemon::test {
@@ -16,7 +17,8 @@ TEST(ElmodClients, EventsReachSubscribersAndSurviveAMailboxKilledAndRestarted) {
     TempDir dir;
     LocalCluster cluster(dir.path(), 3);
     auto& [specs, nodes] = cluster;
-    ASSERT_TRUE(poll_until(60s, [&] { return cluster.dht_formed(2); }, 250ms))
+    ASSERT_TRUE(poll_until(
+        60s, [&] { return cluster.dht_formed(2); }, 250ms))
         << nodes[1]->process().log();
     std::vector<transport::CertFingerprint> pins;
     for (const auto& s : specs) pins.push_back(fingerprint(s));
@@ -83,12 +85,7 @@ TEST(ElmodClients, EventsReachSubscribersAndSurviveAMailboxKilledAndRestarted) {
     sub->client->stop();
     pub->client->stop();
     late->client->stop();
-    for (auto& n : nodes) n->process().signal(SIGTERM);
-    for (auto& n : nodes) {
-        auto e = n->process().wait(10s);
-        ASSERT_TRUE(e);
-        EXPECT_EQ(e->code, 0) << n->process().log();
-    }
+    expect_graceful_stop(nodes);
 }
 
 }  // namespace

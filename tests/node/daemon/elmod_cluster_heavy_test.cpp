@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "elmod_clients.hpp"
+#include "elmod_stop.hpp"
 #include "temp_dir.hpp"
 
 namespace elmo::daemon::test {
@@ -29,7 +30,8 @@ TEST(ElmodHeavy, SixteenNodesHundredClientsFourKilledWhilePublishing) {
     TempDir dir;
     LocalCluster cluster(dir.path(), node_count);
     auto& [specs, nodes] = cluster;
-    ASSERT_TRUE(poll_until(120s, [&] { return cluster.dht_formed(3); }, 500ms))
+    ASSERT_TRUE(poll_until(
+        120s, [&] { return cluster.dht_formed(3); }, 500ms))
         << nodes[5]->process().log();
     std::vector<transport::CertFingerprint> pins;
     for (const auto& s : specs) pins.push_back(fingerprint(s));
@@ -117,12 +119,7 @@ TEST(ElmodHeavy, SixteenNodesHundredClientsFourKilledWhilePublishing) {
     EXPECT_EQ(duplicates, 0u);
 
     for (auto& c : clients) c->client->stop();
-    for (auto& n : nodes) n->process().signal(SIGTERM);
-    for (auto& n : nodes) {
-        auto e = n->process().wait(10s);
-        ASSERT_TRUE(e);
-        EXPECT_EQ(e->code, 0) << n->process().log();
-    }
+    expect_graceful_stop(nodes);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "elmod_clients.hpp"
+#include "elmod_stop.hpp"
 #include "temp_dir.hpp"
 
 namespace elmo::daemon::test {
@@ -129,12 +130,7 @@ TEST(ElmodHandoff, SigtermHandsTheTopicToTheLinkedMailboxAndSubscribersKeepEvery
     EXPECT_EQ(s1->duplicates + s2->duplicates + s3->duplicates + late->duplicates, 0u);
 
     for (auto* c : {s2.get(), s3.get(), pub.get(), late.get()}) c->client->stop();
-    for (int i : {0, 2}) nodes[static_cast<std::size_t>(i)]->process().signal(SIGTERM);
-    for (int i : {0, 2}) {
-        auto e = nodes[static_cast<std::size_t>(i)]->process().wait(10s);
-        ASSERT_TRUE(e);
-        EXPECT_EQ(e->code, 0) << nodes[static_cast<std::size_t>(i)]->process().log();
-    }
+    expect_graceful_stop(std::vector<Elmod*>{nodes[0].get(), nodes[2].get()});
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "elmod_clients.hpp"
+#include "elmod_stop.hpp"
 #include "temp_dir.hpp"
 
 namespace elmo::daemon::test {
@@ -98,12 +99,7 @@ TEST(ElmodIpv6, TwoNodesOnLoopbackV6FormTheDhtAndCarryAnEvent) {
 
     sub->client->stop();
     pub->client->stop();
-    for (auto& n : nodes) n->process().signal(SIGTERM);
-    for (auto& n : nodes) {
-        auto e = n->process().wait(10s);
-        ASSERT_TRUE(e);
-        EXPECT_EQ(e->code, 0) << n->process().log();
-    }
+    expect_graceful_stop(nodes);
 }
 
 }  // namespace
