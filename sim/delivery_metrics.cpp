@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ostream>
+#include <random>
 
 namespace elmo::sim {
 
@@ -207,6 +208,8 @@ DeliveryReport DeliveryRecorder::report(TimePoint end, std::optional<TimePoint> 
 
     std::vector<std::uint32_t> latencies;
     std::uint64_t distinct_total = 0;
+    std::mt19937_64 late_rng(config_.late_sample_seed);
+    std::uint64_t late_seen = 0;
     for (std::uint32_t e = 0; e < events_.size(); ++e) {
         const EventRec& ev = events_[e];
         if (ev.published_ms > end_ms) continue;
@@ -246,13 +249,23 @@ DeliveryReport DeliveryRecorder::report(TimePoint end, std::optional<TimePoint> 
             r.late_pairs_publish_delayed += publish_delayed;
             r.late_pairs_online += online_at(s.client, ev.published_ms);
             r.late_pairs_new_subscriber += ev.published_ms - s.from_ms < on_time_ms;
-            if (r.late_samples.size() < DeliveryReport::max_late_samples) {
-                auto sec = [](std::uint32_t t) { return static_cast<double>(t) / 1000.0; };
-                r.late_samples.push_back(DeliveryReport::LatePair{
-                    *topic_names_[ev.topic], ev.publisher, s.client, sec(ev.published_ms),
-                    accepted ? sec(ev.accepted_ms) : -1.0, sec(*due), first ? sec(*first) : -1.0,
-                    online_at(s.client, ev.published_ms)});
+            // Reservoir sampling (Algorithm R): the n-th late pair replaces a random kept one
+            // with probability max / n.
+            ++late_seen;
+            std::size_t slot = r.late_samples.size();
+            if (slot >= DeliveryReport::max_late_samples) {
+                slot = static_cast<std::size_t>(late_rng() % late_seen);
+                if (slot >= DeliveryReport::max_late_samples) continue;
             }
+            auto sec = [](std::uint32_t t) { return static_cast<double>(t) / 1000.0; };
+            DeliveryReport::LatePair pair{*topic_names_[ev.topic], ev.publisher, s.client,
+                                          sec(ev.published_ms), accepted ? sec(ev.accepted_ms) : -1.0,
+                                          sec(*due), first ? sec(*first) : -1.0,
+                                          online_at(s.client, ev.published_ms)};
+            if (slot == r.late_samples.size())
+                r.late_samples.push_back(std::move(pair));
+            else
+                r.late_samples[slot] = std::move(pair);
         }
         if (!measured) continue;
         ++r.events_published;
@@ -289,6 +302,8 @@ DeliveryReport DeliveryRecorder::report(TimePoint end, std::optional<TimePoint> 
         r.delivered_on_time = static_cast<double>(r.on_time) / static_cast<double>(r.pairs);
         r.delivered_eventually = static_cast<double>(r.delivered) / static_cast<double>(r.pairs);
     }
+    std::stable_sort(r.late_samples.begin(), r.late_samples.end(),
+                     [](const auto& a, const auto& b) { return a.published_s < b.published_s; });
     std::sort(latencies.begin(), latencies.end());
     r.latency_samples = latencies.size();
     r.latency_p50_ms = rank(latencies, 50);

@@ -40,6 +40,7 @@ struct DeliveryConfig {
     Duration on_time = std::chrono::seconds(60);
     Duration window = std::chrono::seconds(10);  // time-series bucket, by publication time
     double recovery_level = 0.99;
+    std::uint64_t late_sample_seed = 1;  // the reservoir sample of late pairs
 };
 
 // State of the system sampled by the driver (one per window is enough): shown in the series.
@@ -102,8 +103,10 @@ struct DeliveryReport {
         bool publisher_gone = false;  // excused: never back online after publishing
     };
     std::vector<LostEvent> lost_samples;
-    // The first late or missing measured pairs (at most max_late_samples), for diagnosis
-    // (written as a CSV by the scenarios' --csv).
+    // A uniform sample (reservoir, fixed seed: the same run gives the same sample) of the late
+    // or missing measured pairs, at most max_late_samples, sorted by publication time, for
+    // diagnosis (written as a CSV by the scenarios' --csv). A uniform sample rather than the
+    // first ones: after a failure the late pairs of the first minutes would crowd out the rest.
     struct LatePair {
         std::string topic;
         MetricsClient publisher = 0, subscriber = 0;

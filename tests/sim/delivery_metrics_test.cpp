@@ -328,5 +328,27 @@ TEST(DeliveryMetrics, RecoveryInAReport) {
     EXPECT_FALSE(r.report(at(500)).recovery_s.has_value());  // no failure given
 }
 
+// The late-pairs sample is uniform over the run, not its first pairs: with 3 x max_late_samples
+// undelivered pairs spread over 3,000 s, each third of the run keeps about a third of the sample.
+TEST(DeliveryMetrics, LatePairsAreAUniformSampleSortedByPublication) {
+    DeliveryRecorder r(config(0, 3100));
+    online_subscribers(r, 1);  // client 0 subscribes; client 1 publishes, nothing is delivered
+    r.client_online(1, at(0));
+    const int n = 3 * static_cast<int>(DeliveryReport::max_late_samples);
+    for (int e = 0; e < n; ++e)
+        ASSERT_TRUE(r.published(id(e), "t", 1, at(1 + 3000.0 * e / n)));
+    const auto rep = r.report(at(3200));
+    ASSERT_EQ(rep.late_samples.size(), DeliveryReport::max_late_samples);
+    int thirds[3] = {0, 0, 0};
+    for (std::size_t i = 0; i < rep.late_samples.size(); ++i) {
+        if (i > 0) {
+            EXPECT_LE(rep.late_samples[i - 1].published_s, rep.late_samples[i].published_s);
+        }
+        ++thirds[std::min(2, static_cast<int>((rep.late_samples[i].published_s - 1) / 1000))];
+    }
+    const int third = static_cast<int>(DeliveryReport::max_late_samples) / 3;
+    for (int t : thirds) EXPECT_NEAR(t, third, third / 10);
+}
+
 }  // namespace
 }  // namespace elmo::sim
