@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/time.hpp"
+#include "sim/rng.hpp"
 
 namespace elmo::sim {
 
@@ -60,8 +61,16 @@ public:
     Duration next_event_time() const;
     std::uint64_t events_processed() const { return processed_; }
 
-    // Makes this engine's virtual time the time of steady_clock/system_clock on this thread.
+    // Makes this engine's virtual time the time of steady_clock/system_clock on this thread, and
+    // its entropy the output of std::random_device there (see virtual_clock.hpp).
     void activate() const;
+
+    // The entropy std::random_device hands out while this engine is active. OpenDHT seeds its
+    // generators from std::random_device (node ids of searches, request ids, which nodes it
+    // pings, value ids); seeded from the run seed, a real-DHT run is a pure function of its
+    // inputs like an ideal-overlay one. Unseeded it is seed 0: deterministic too.
+    void seed_entropy(std::uint64_t seed) { entropy_.reseed(seed); }
+    std::uint32_t draw_entropy() const { return static_cast<std::uint32_t>(entropy_() >> 32); }
 
 private:
     struct Event {
@@ -79,6 +88,7 @@ private:
     void dispatch(const Event& e);
 
     Duration now_{0};
+    mutable Rng entropy_{0};  // drawn through const Engine* (the active engine)
     std::uint64_t seq_ = 0;
     std::uint64_t processed_ = 0;
     std::vector<Event> heap_;

@@ -35,6 +35,7 @@ enum SeedPurpose : std::uint64_t {
     seed_core = 5,      // seed handed to a node's protocol core
     seed_link = 6,      // per-link stable latency
     seed_scenario = 7,  // scenario-level choices (which nodes put and get)
+    seed_entropy = 8,   // what std::random_device returns to OpenDHT (Engine::seed_entropy)
 };
 
 class Rng {

@@ -28,6 +28,7 @@ Simulation::Simulation(SimConfig config)
       rng_(derive_seed(config_.seed, seed_scenario)),
       env_{engine_, network_, ideal_.get(), 0, &wake_tokens_, nullptr, make_dht_config(config_),
            config_.dht_logger} {
+    engine_.seed_entropy(derive_seed(config_.seed, seed_entropy));
     env_.wake_kind = engine_.add_kind([this](std::uint32_t host, std::uint64_t token) {
         if (host < nodes_.size() && nodes_[host]) nodes_[host]->on_wake(token);
     });

@@ -1,8 +1,10 @@
 #include "sim/virtual_clock.hpp"
 
+#include <sys/random.h>
 #include <time.h>
 
 #include <chrono>
+#include <random>
 
 #include "sim/engine.hpp"
 
@@ -45,3 +47,18 @@ system_clock::time_point system_clock::now() noexcept {
 
 }  // namespace _V2
 }  // namespace std::chrono
+
+// Interposed std::random_device::_M_getval (libstdc++'s out-of-line draw behind operator()), for
+// the same reason: OpenDHT 2.4.12 seeds each Dht's generators from std::random_device
+// (crypto::getSeededRandomEngine; crypto::random_device is std::random_device on Linux), which
+// made two real-DHT runs with one seed differ. Under an active engine it returns the engine's
+// seeded entropy; elsewhere the kernel's (getrandom), as libstdc++'s default device does.
+namespace std {
+random_device::result_type random_device::_M_getval() {
+    if (const auto* e = elmo::sim::active_engine) return e->draw_entropy();
+    result_type v = 0;
+    while (::getrandom(&v, sizeof v, 0) != static_cast<ssize_t>(sizeof v)) {
+    }
+    return v;
+}
+}  // namespace std
