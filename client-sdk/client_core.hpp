@@ -175,6 +175,7 @@ private:
     TimePoint advance(TimePoint now);  // time never runs back; lapsed registrations expire
     void try_connect(TimePoint now);
     void schedule_reconnect(TimePoint now, std::optional<Endpoint> avoid);
+    void unanswered_failure(TimePoint now, const Endpoint& node);
     // An established connection is over; `node_fault`: the node misbehaved or stopped answering
     // (it is avoided and its failures counted even if the connection had been stable).
     // `network_event`: the phone's network changed, which says nothing about the node.
@@ -272,6 +273,11 @@ private:
     TimePoint reconnect_at_{};
     std::optional<Endpoint> avoid_;          // the node that just failed
     int reconnect_attempt_ = 0;              // backoff exponent since the last stable connection
+    // Connections in a row that failed before the node answered anything (refused, reset, or
+    // dropped unanswered): each moves on to another known node at once, without backoff, until
+    // every known node has had its turn (client_core.cpp, unanswered_failure).
+    std::size_t unanswered_in_row_ = 0;
+    bool answered_ = false;                  // the current connection's node has sent a frame
     TimePoint connected_since_{};
     int consecutive_timeouts_ = 0;
     std::optional<TimePoint> last_traffic_;  // last frame either way on this connection
