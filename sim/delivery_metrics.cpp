@@ -171,7 +171,8 @@ bool DeliveryRecorder::returned_after(MetricsClient c, std::uint32_t t, std::uin
     return false;
 }
 
-DeliveryReport DeliveryRecorder::report(TimePoint end, std::optional<TimePoint> failure) {
+DeliveryReport DeliveryRecorder::report(TimePoint end, std::optional<TimePoint> failure,
+                                        const HeldAtEnd& held_at_end) {
     DeliveryReport r;
     const std::uint32_t end_ms = ms(end);
     const std::uint32_t from_ms = ms(config_.measure_from), to_ms_ = ms(config_.measure_to);
@@ -208,6 +209,12 @@ DeliveryReport DeliveryRecorder::report(TimePoint end, std::optional<TimePoint> 
 
     std::vector<std::uint32_t> latencies;
     std::uint64_t distinct_total = 0;
+    // Event ids by index, for held_at_end (filled by index: no dependence on the map's order).
+    std::vector<const MetricsEventId*> id_of;
+    if (held_at_end) {
+        id_of.resize(events_.size());
+        for (const auto& [id, index] : event_ids_) id_of[index] = &id;
+    }
     std::mt19937_64 late_rng(config_.late_sample_seed);
     std::uint64_t late_seen = 0;
     for (std::uint32_t e = 0; e < events_.size(); ++e) {
@@ -274,7 +281,10 @@ DeliveryReport DeliveryRecorder::report(TimePoint end, std::optional<TimePoint> 
         distinct_total += distinct[e];
         const std::uint32_t extra_copies = ev.copies > distinct[e] ? ev.copies - distinct[e] : 0;
         r.duplicates += std::max(extra_copies, calls[e] - distinct[e]);
-        if (due_pairs > 0 && distinct[e] == 0) {
+        if (due_pairs > 0 && distinct[e] == 0 && held_at_end &&
+            held_at_end(*topic_names_[ev.topic], *id_of[e])) {
+            ++r.undelivered_held;
+        } else if (due_pairs > 0 && distinct[e] == 0) {
             // Excused: the event may never have left the phone, which went away for good.
             const bool gone = !online_at(ev.publisher, end_ms) &&
                               !returned_after(ev.publisher, ev.published_ms, end_ms);

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <iosfwd>
 #include <map>
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -89,9 +90,14 @@ struct DeliveryReport {
     // recent events at its next poll). `excused` are the others: the publisher went away for
     // good; `excused_accepted` of them had been stored by a mailbox (all of whose copies then
     // died: a mailbox crash, not a slow phone), reported apart so the excuse hides nothing.
+    // An event that no client had but a live mailbox still stored at the end (the scenario can
+    // tell, DeliveryRecorder::report's held_at_end) is not lost: it waits for subscribers that
+    // have been offline since it got there, typically after its publisher re-injected it. It is
+    // counted in `undelivered_held` instead, whether or not the publisher came back.
     std::uint64_t lost_events = 0;
     std::uint64_t lost_events_excused = 0;
     std::uint64_t lost_events_excused_accepted = 0;
+    std::uint64_t undelivered_held = 0;
     // The first lost events (at most 20), for diagnosis: what happened to them is the node
     // side's question.
     struct LostEvent {
@@ -149,7 +155,12 @@ class DeliveryRecorder {
 
     // Judges every pair as of `end` (deliveries after it are ignored). `failure`: the time of
     // the failure whose recovery is measured.
-    DeliveryReport report(TimePoint end, std::optional<TimePoint> failure = std::nullopt);
+    // `held_at_end`, if given, says whether a live mailbox still stores an event at the end: an
+    // undelivered event it holds is not lost, its subscribers have just not been back since it
+    // got there (counted apart, `undelivered_held`).
+    using HeldAtEnd = std::function<bool(const std::string& topic, const MetricsEventId& id)>;
+    DeliveryReport report(TimePoint end, std::optional<TimePoint> failure = std::nullopt,
+                          const HeldAtEnd& held_at_end = {});
 
     std::size_t events() const { return events_.size(); }
     const DeliveryConfig& config() const { return config_; }

@@ -120,6 +120,12 @@ NodeCore* elmo_core(Simulation& sim, HostId h) {
     return n ? n->core_as<NodeCore>() : nullptr;
 }
 
+bool held_by_live_mailbox(Simulation& sim, const std::string& topic, const wire::EventId& id) {
+    for (HostId h = 0; h < sim.hosts(); ++h)
+        if (NodeCore* c = elmo_core(sim, h); c && c->mailbox().find_event(topic, id)) return true;
+    return false;
+}
+
 Bytes ElmoClient::client_id_of(ClientId id) {
     Bytes b{'c', 0, 0, 0, 0, 0, 0, 0};
     for (int i = 0; i < 4; ++i) b[static_cast<std::size_t>(4 + i)] = static_cast<std::uint8_t>(id >> (8 * (3 - i)));

@@ -34,6 +34,10 @@ CoreFactory elmo_node_factory(const ElmoStackConfig& config);
 // The NodeCore of a node, or null (down, or not running elmo).
 NodeCore* elmo_core(Simulation& sim, HostId h);
 
+// Whether some live node's mailbox stores event `id` of `topic` (DeliveryRecorder::report's
+// held_at_end: an undelivered event still stored is waiting, not lost).
+bool held_by_live_mailbox(Simulation& sim, const std::string& topic, const wire::EventId& id);
+
 // What a scenario learns from the phones; every member is optional. `presence`: the phone came
 // online or went offline (not the transport's reconnections, e.g. a failover to another node);
 // `subscribed`: the app subscribed (on first coming online); `delivered`: the core handed an event

@@ -397,7 +397,10 @@ Result<ReplayData, std::string> SimReplay::run() {
     d.window_s = o_.window_s;
     d.delivery = rec_->report(
         sim::Engine::to_time_point(end_),
-        failure_ ? std::optional(sim::Engine::to_time_point(*failure_)) : std::nullopt);
+        failure_ ? std::optional(sim::Engine::to_time_point(*failure_)) : std::nullopt,
+        [this](const std::string& topic, const sim::MetricsEventId& id) {
+            return sim::held_by_live_mailbox(*sim_, topic, id);
+        });
     if (failure_) d.failure_s = secs(*failure_);
     const std::uint32_t mf = to_ms(measure_from), mt = to_ms(end_trace_);
     for (const auto& x : deliveries_)
@@ -444,6 +447,7 @@ Result<ReplayData, std::string> SimReplay::run() {
           mb ? static_cast<double>(regs) / static_cast<double>(mb) : 0.0);
     s.set("lost_events", static_cast<unsigned long>(rep.lost_events));
     s.set("lost_events_excused", static_cast<unsigned long>(rep.lost_events_excused));
+    s.set("undelivered_held", static_cast<unsigned long>(rep.undelivered_held));
     if (rep.recovery_s)
         s.set("recovery_s", *rep.recovery_s);
     else

@@ -310,7 +310,10 @@ Summary run_paper_synthetic(const ScenarioOptions& o) {
     // ---- judgement ----
     DeliveryReport rep =
         rec.report(Engine::to_time_point(end),
-                   failure ? std::optional(Engine::to_time_point(*failure)) : std::nullopt);
+                   failure ? std::optional(Engine::to_time_point(*failure)) : std::nullopt,
+                   [&sim](const std::string& topic, const MetricsEventId& id) {
+                       return held_by_live_mailbox(sim, topic, id);
+                   });
     if (o.progress)
         for (const auto& l : rep.lost_samples) {
             char buf[200];
@@ -342,6 +345,7 @@ Summary run_paper_synthetic(const ScenarioOptions& o) {
     s.set("lost_events_excused", static_cast<unsigned long>(rep.lost_events_excused));
     s.set("lost_events_excused_accepted",
           static_cast<unsigned long>(rep.lost_events_excused_accepted));
+    s.set("undelivered_held", static_cast<unsigned long>(rep.undelivered_held));
     if (rep.recovery_s)
         s.set("recovery_s", *rep.recovery_s);
     else

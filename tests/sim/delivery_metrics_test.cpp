@@ -229,6 +229,14 @@ TEST(DeliveryMetrics, LostEventsAndTheExcusedOnes) {
     EXPECT_EQ(rep.late_pairs_publish_delayed, 3u);  // events 1, 2, 4
     EXPECT_EQ(rep.late_pairs_online, 4u);           // events 1 to 4
     EXPECT_EQ(rep.late_pairs_new_subscriber, 0u);
+    // A live mailbox that still stores event 2 at the end: not lost, waiting for its subscriber.
+    auto held = r.report(at(900), std::nullopt,
+                         [](const std::string& topic, const MetricsEventId& e) {
+                             return topic == "t" && e == id(2);
+                         });
+    EXPECT_EQ(held.lost_events, 1u);
+    EXPECT_EQ(held.undelivered_held, 1u);
+    EXPECT_EQ(held.lost_events_excused, 2u);
     r.delivered(0, id(999), at(100));
     EXPECT_EQ(r.report(at(900)).unknown_deliveries, 1u);
 }
