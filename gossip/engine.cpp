@@ -250,7 +250,7 @@ void GossipEngine::on_topic_message(TimePoint now, const Endpoint& from, TopicMa
             } else if constexpr (std::is_same_v<T, wire::Digest>) {
                 t.on_digest(*peer, msg.ids, now);
             } else if constexpr (std::is_same_v<T, wire::DigestWant>) {
-                t.on_digest_want(*peer, msg.ids);
+                t.on_digest_want(*peer, msg.ids, now);
             } else if constexpr (std::is_same_v<T, wire::GossipLeave>) {
                 auto addr = *t.peer_addr(*peer);
                 t.remove_peer(*peer);

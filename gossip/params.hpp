@@ -54,8 +54,12 @@ struct GossipParams {
     // ... leaving out ids younger than this, which the tree itself is still spreading (listing
     // them would pull copies already on their way).
     Duration digest_settle = std::chrono::seconds(5);
-    // Events sent in answer to one Graft or DigestWant; the rest are asked for again later.
+    // Events sent in answer to one Graft or DigestWant; the rest are asked for again later ...
     std::size_t max_events_per_reply = 64;
+    // ... for a DigestWant, in the next digest to that peer, sent this soon (not a period later)
+    // when the answer was cut: a newly linked mailbox catches up 64 events per second, not per
+    // minute.
+    Duration digest_followup = std::chrono::seconds(1);
     // A peer heard nothing from for this long (every Digest is answered) is declared dead at its
     // next digest time, removed and reported. An empty digest is skipped to a peer heard within
     // the last period, so keep this above two periods (a quiet live link is heard from at least

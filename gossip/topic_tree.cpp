@@ -221,11 +221,18 @@ void TopicTree::on_digest(const NodeId& from, const std::vector<wire::EventId>& 
     send(it->second, std::move(want));  // always: the answer is also the liveness ack
 }
 
-void TopicTree::on_digest_want(const NodeId& from, const std::vector<wire::EventId>& ids) {
+void TopicTree::on_digest_want(const NodeId& from, const std::vector<wire::EventId>& ids,
+                               TimePoint now) {
     auto it = peers_.find(from);
     if (it == peers_.end()) return;
     Peer& p = it->second;
-    auto not_found = send_events(p, ids, wire::GossipKind::repair);
+    std::size_t truncated = 0;
+    auto not_found = send_events(p, ids, wire::GossipKind::repair, &truncated);
+    // A peer that lacks more than one reply carries (a mailbox elected after its topic's others
+    // died, linked to a history of hundreds of events) gets the next digest soon rather than a
+    // period later: at max_events_per_reply per period a 600-event history took 10 minutes.
+    if (truncated > 0)
+        p.next_digest = std::min(p.next_digest, now + ctx_.params->digest_followup);
     // Everything listed before the first id the peer lacks is acknowledged and never listed to
     // it again; from that id on, the next digest lists again (in case the repair is lost). An id
     // the store no longer has cannot be repaired from here and does not hold the others back.
@@ -239,7 +246,7 @@ void TopicTree::on_digest_want(const NodeId& from, const std::vector<wire::Event
 }
 
 std::set<wire::EventId> TopicTree::send_events(Peer& p, const std::vector<wire::EventId>& ids,
-                                               wire::GossipKind kind) {
+                                               wire::GossipKind kind, std::size_t* truncated) {
     std::set<wire::EventId> not_found;
     std::set<wire::EventId> done;
     std::size_t sent = 0;
@@ -247,6 +254,7 @@ std::set<wire::EventId> TopicTree::send_events(Peer& p, const std::vector<wire::
         if (!done.insert(ids[i]).second) continue;
         if (sent == ctx_.params->max_events_per_reply) {
             ctx_.counters->reply_truncated += ids.size() - i;
+            if (truncated) *truncated = ids.size() - i;
             break;
         }
         auto e = ctx_.port->find_event(topic_, ids[i]);

@@ -67,7 +67,7 @@ class TopicTree {
     void on_graft(const NodeId& from, const std::vector<wire::EventId>& ids, TimePoint now);
     void on_prune(const NodeId& from);
     void on_digest(const NodeId& from, const std::vector<wire::EventId>& ids, TimePoint now);
-    void on_digest_want(const NodeId& from, const std::vector<wire::EventId>& ids);
+    void on_digest_want(const NodeId& from, const std::vector<wire::EventId>& ids, TimePoint now);
 
     // ---- time ----
     // Flushes due IHave batches, grafts due missing ids, sends due digests. Returns the peers
@@ -118,8 +118,9 @@ class TopicTree {
     void prune(const NodeId& from);
     // Answers a Graft or DigestWant with at most max_events_per_reply events; returns the ids
     // the store no longer has.
+    // `truncated`, if given, counts the ids left out over max_events_per_reply.
     std::set<wire::EventId> send_events(Peer& p, const std::vector<wire::EventId>& ids,
-                                        wire::GossipKind kind);
+                                        wire::GossipKind kind, std::size_t* truncated = nullptr);
     void set_deadline(const wire::EventId& id, Missing& m, TimePoint deadline);
     void fire_missing(TimePoint now);
     std::vector<wire::NodeAddr> fire_digests(TimePoint now);

@@ -290,6 +290,40 @@ TEST_F(TreeTest, DigestsListWhatEachPeerHasNotAcknowledged) {
     EXPECT_TRUE(port_.sent_of<wire::Digest>(3).empty());
 }
 
+// A peer that wants more than one reply carries (a mailbox linked to a long history it lacks)
+// gets the rest through digests a second apart, not a period apart.
+TEST_F(TreeTest, ACutDigestAnswerIsFollowedSoonByTheNextDigest) {
+    const auto& p = engine_.params();
+    std::vector<wire::EventId> ids;
+    for (int n = 1; n <= 100; ++n) {
+        auto e = make_event("t", n);
+        engine_.publish(t0, e);
+        port_.store.emplace(e.id, e);
+        ids.push_back(e.id);
+    }
+    const TimePoint due = t0 + p.digest_period;
+    engine_.on_timer(due);
+    port_.clear();
+    from(1, wire::DigestWant{"t", ids}, due + 10ms);
+    EXPECT_EQ(port_.sent_of<wire::GossipEvent>(1).size(), p.max_events_per_reply);
+    from(2, wire::DigestWant{"t", {ids[0]}}, due + 10ms);  // one reply is enough: no hurry
+    port_.clear();
+    engine_.on_timer(due + 10ms + p.digest_followup);
+    auto d = port_.sent_of<wire::Digest>(1);
+    ASSERT_EQ(d.size(), 1u);
+    // Listed again from the first id the peer lacked (in case a repair was lost); it now wants
+    // only the rest, which fit in one answer: the next digest is a period away again.
+    EXPECT_EQ(d[0].ids, ids);
+    EXPECT_TRUE(port_.sent_of<wire::Digest>(2).empty());
+    port_.clear();
+    const TimePoint t = due + 20ms + p.digest_followup;
+    from(1, wire::DigestWant{"t", {ids.begin() + p.max_events_per_reply, ids.end()}}, t);
+    EXPECT_EQ(port_.sent_of<wire::GossipEvent>(1).size(), 100u - p.max_events_per_reply);
+    port_.clear();
+    engine_.on_timer(t + p.digest_followup);
+    EXPECT_TRUE(port_.sent_of<wire::Digest>(1).empty());
+}
+
 TEST_F(TreeTest, DigestsLeaveOutIdsOlderThanTheWindow) {
     const auto& p = engine_.params();
     auto a = make_event("t", 1);
