@@ -241,6 +241,9 @@ void ClientCore::dispatch(TimePoint now, const wire::Message& message) {
                 on_deliver(now, msg);
             } else if constexpr (std::is_same_v<T, wire::PollResult>) {
                 on_poll_result(now, msg);
+            } else if constexpr (std::is_same_v<T, wire::NodeList>) {
+                learn_nodes({}, msg.nodes);
+                stats_.nodes_offered += msg.nodes.size();
             } else if constexpr (std::is_same_v<T, wire::Pong>) {
                 if (ping_nonce_ != 0 && msg.nonce == ping_nonce_) ping_nonce_ = 0;
                 else ++stats_.unexpected_messages;

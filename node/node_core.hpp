@@ -294,6 +294,7 @@ private:
     std::map<NodeId, TimePoint> suspects_;
     void suspect(const NodeId& node, TimePoint now);
     bool suspected(const NodeId& node, TimePoint now) const;
+    std::vector<wire::NodeAddr> nodes_for_client(TimePoint now);
 };
 
 }  // namespace elmo

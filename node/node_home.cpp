@@ -53,6 +53,7 @@ TimePoint NodeCore::on_client_frame(TimePoint now, ClientHandle client, ByteView
                 }
                 s->second.client_id = msg.client_id;
                 if (!msg.client_id.empty()) by_client_id_[msg.client_id].insert(client);
+                send_to_client(client, wire::NodeList{nodes_for_client(now)});
             } else if constexpr (std::is_same_v<T, wire::Subscribe>) {
                 on_subscribe(now, client, msg);
             } else if constexpr (std::is_same_v<T, wire::Unsubscribe>) {
@@ -70,6 +71,18 @@ TimePoint NodeCore::on_client_frame(TimePoint now, ClientHandle client, ByteView
         *decoded);
     mailbox_housekeeping(now);
     return next_wakeup();
+}
+
+// A few live neighbours, drawn at random so that a home's clients spread their failovers.
+std::vector<wire::NodeAddr> NodeCore::nodes_for_client(TimePoint now) {
+    std::vector<wire::NodeAddr> pool;
+    for (const auto& n : neighbours(now))
+        if (!suspected(n.id, now)) pool.push_back(wire::NodeAddr::from(n.id, n.endpoint));
+    const std::size_t k = std::min(pool.size(), config_.params.nodes_for_clients);
+    for (std::size_t i = 0; i < k; ++i)
+        std::swap(pool[i], pool[i + static_cast<std::size_t>(rng_() % (pool.size() - i))]);
+    pool.resize(k);
+    return pool;
 }
 
 void NodeCore::on_subscribe(TimePoint now, ClientHandle c, const wire::Subscribe& s) {

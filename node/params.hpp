@@ -73,6 +73,9 @@ struct NodeParams {
     // directory beside their walks. Without it the homes of a dead mailbox's clients elect
     // replacements independently, and the topic splits until discovery walks join the parts.
     bool use_directory = true;
+    // Live neighbours named to a client when it says hello (wire::NodeList), failover candidates
+    // that do not die with the mailboxes (0: none).
+    std::size_t nodes_for_clients = 4;
     std::chrono::seconds directory_refresh{300};
     // Publications in progress at this home, per client session (the client's outbox sends at
     // most 16 at once).

@@ -49,6 +49,8 @@ ElmoStackConfig elmo_stack_from(const std::map<std::string, std::string>& params
         {"discovery_period", [&](double v) { n.discovery_period = secs(v); }},
         {"intro_interval", [&](double v) { n.intro_interval = secs(v); }},
         {"use_directory", [&](double v) { n.use_directory = v != 0; }},
+        {"nodes_for_clients",
+         [&](double v) { n.nodes_for_clients = static_cast<std::size_t>(v); }},
         {"directory_refresh", [&](double v) { n.directory_refresh = secs(v); }},
         {"capacity_topics", [&](double v) { m.capacity_topics = static_cast<std::size_t>(v); }},
         {"max_registrations", [&](double v) { m.max_registrations = static_cast<std::size_t>(v); }},

@@ -28,7 +28,8 @@ using MessageTypes = TypeList<Ping, Pong, EventPush, HintUpdate,               /
                               GossipEvent, IHave, Graft, Prune, Digest, DigestWant, GossipJoin,
                               GossipLeave,                                       //
                               StoreRequest, StoreReply, ClientPush, PollRequest, PollReply,
-                              MailboxIntro, Publish, PublishResult, Deliver, Poll, PollResult>;
+                              MailboxIntro, Publish, PublishResult, Deliver, Poll, PollResult,
+                              NodeList>;
 // --------------------------------------
 
 namespace detail {

@@ -97,4 +97,17 @@ struct MailboxLost {
     friend bool operator==(const MailboxLost&, const MailboxLost&) = default;
 };
 
+// The home node names a few other live nodes (its overlay neighbours) the client may fail over
+// to. Mailbox lists teach clients nodes too, but those are the nodes a mass failure of mailboxes
+// takes, and a phone offline while its known nodes were all replaced would otherwise find no way
+// back in. Sent after ClientHello; the client adds them to its bounded node book.
+struct NodeList {
+    static constexpr std::uint16_t type_id = 68;
+    static constexpr std::string_view name = "node_list";
+    std::vector<NodeAddr> nodes;
+    template <class Self, class V>
+    static void describe(Self& s, V& v) { v(s.nodes, "nodes", max_mailboxes_listed); }
+    friend bool operator==(const NodeList&, const NodeList&) = default;
+};
+
 }  // namespace elmo::wire

@@ -331,6 +331,9 @@ std::vector<Spec> make_specs() {
     s.push_back(seconds_option("node.directory_refresh",
                                "a mailbox re-announces its topics this often",
                                ELMOD_FIELD(node.directory_refresh), 1, 599));
+    s.push_back(integer("node.nodes_for_clients",
+                        "live neighbours named to a client as failover candidates",
+                        ELMOD_FIELD(node.nodes_for_clients), 0, 16));
     s.push_back(integer("node.max_pending_publications",
                         "publications in progress per client session",
                         ELMOD_FIELD(node.max_pending_publications), 1, 1'000'000));

@@ -171,6 +171,27 @@ TEST(ClientRecovery, StableConnectionResetsTheReconnectBackoff) {
     EXPECT_GE(h.core.next_wakeup() - h.now, Duration(1s));
 }
 
+// Nodes a home names (wire::NodeList) are failover candidates: when the home and every other
+// known node refuse, the client reaches one of them.
+TEST(ClientRecovery, NodesNamedByTheHomeAreFailoverCandidates) {
+    Harness h;
+    h.connect();
+    const Endpoint home = h.transport.connects.back();
+    h.core.on_frame(h.now, wire::encode(wire::NodeList{{mbx(7), mbx(8)}}));
+    EXPECT_EQ(h.core.stats().nodes_offered, 2u);
+    EXPECT_TRUE(h.core.nodes().contains(mbx(7).endpoint.to_endpoint()));
+    h.core.on_disconnected(h.now);
+    std::set<Endpoint> tried;  // the four other known nodes come first
+    for (int i = 0; i < 4; ++i) {
+        h.run_until(h.core.next_wakeup());
+        tried.insert(h.transport.connects.back());
+        h.core.on_connect_failed(h.now);
+    }
+    EXPECT_TRUE(tried.contains(mbx(7).endpoint.to_endpoint()));
+    EXPECT_TRUE(tried.contains(mbx(8).endpoint.to_endpoint()));
+    EXPECT_FALSE(tried.contains(home)) << "the home that dropped is tried last";
+}
+
 TEST(ClientRecovery, ConnectNeverReportedIsAbandoned) {
     Harness h;
     h.core.start(h.now);

@@ -1,6 +1,8 @@
 // The node core over fake ports: election, walks guided by hints, refusal, liveness, evaporation.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "core_harness.hpp"
 
 namespace elmo {
@@ -39,6 +41,36 @@ TEST(NodeCore, ClientMustSayHelloFirst) {
     auto r = c.last_result(0, 5);
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, wire::SubscribeStatus::failed);
+}
+
+// A client that says hello learns a few live neighbours of its home (failover candidates that do
+// not die with the mailboxes): at most nodes_for_clients, never the home itself.
+TEST(NodeCore, HelloIsAnsweredWithAFewLiveNeighbours) {
+    CoreCluster c(7);
+    for (std::size_t i = 1; i < 7; ++i) c.link(0, i);
+    c.start();
+    c.connect_client(0, 5, Bytes{'a'});
+    const auto& frames = c.node(0).clients.frames[5];
+    ASSERT_EQ(frames.size(), 1u);
+    const auto* list = std::get_if<wire::NodeList>(&frames[0]);
+    ASSERT_NE(list, nullptr);
+    EXPECT_EQ(list->nodes.size(), 4u);
+    std::set<NodeId> ids;
+    for (const auto& n : list->nodes) {
+        EXPECT_NE(n.id, c.core(0).id());
+        ids.insert(n.id);
+        bool neighbour = false;
+        for (std::size_t i = 1; i < 7; ++i)
+            neighbour |= n.id == c.core(i).id() && n.endpoint.to_endpoint() == c.core(i).endpoint();
+        EXPECT_TRUE(neighbour);
+    }
+    EXPECT_EQ(ids.size(), 4u);
+    // A lone node has nobody to name.
+    CoreCluster lone(1);
+    lone.start();
+    lone.connect_client(0, 5, Bytes{'a'});
+    ASSERT_EQ(lone.count_frames<wire::NodeList>(0, 5), 1u);
+    EXPECT_TRUE(std::get<wire::NodeList>(lone.node(0).clients.frames[5][0]).nodes.empty());
 }
 
 TEST(NodeCore, GarbageFromAClientClosesItsConnection) {

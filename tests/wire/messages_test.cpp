@@ -56,6 +56,7 @@ template <> SubscribeResult sample() {
 }
 template <> Unsubscribe sample() { return {"t", {node(3)}}; }
 template <> MailboxLost sample() { return {"t", node(3), {node(4)}}; }
+template <> NodeList sample() { return {{node(5), node(6)}}; }
 template <> GossipEvent sample() { return {test::sample_event(), 2, GossipKind::push}; }
 template <> IHave sample() { return {"higgs", {test::sample_event(1).id}}; }
 template <> Graft sample() { return {"higgs", {test::sample_event(2).id}}; }
