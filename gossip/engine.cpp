@@ -78,7 +78,9 @@ PeerResult GossipEngine::add_peer(TimePoint now, const std::string& topic,
     now = advance(now);
     auto it = topics_.find(topic);
     if (it == topics_.end()) return PeerResult::not_held;
-    PeerResult r = it->second.tree.add_peer(peer, now);
+    std::optional<wire::NodeAddr> evicted;
+    PeerResult r = it->second.tree.add_peer(peer, now, &evicted);
+    if (evicted) notice(topic, *evicted, PeerNotice::Kind::dead);
     if (r == PeerResult::added) {
         ++counters_.peers_added;
         port_.send(peer.endpoint.to_endpoint(), wire::GossipJoin{topic, self_, false});
@@ -129,7 +131,10 @@ std::optional<NodeId> GossipEngine::admit(TimePoint now, const Endpoint& from,
                                           TopicMap::iterator it, const NodeId& sender) {
     if (sender == self_) return std::nullopt;
     wire::NodeAddr addr = wire::NodeAddr::from(sender, from);
-    switch (it->second.tree.add_peer(addr, now)) {
+    std::optional<wire::NodeAddr> evicted;
+    const PeerResult r = it->second.tree.add_peer(addr, now, &evicted);
+    if (evicted) notice(it->first, *evicted, PeerNotice::Kind::dead);
+    switch (r) {
         case PeerResult::added:
             ++counters_.peers_admitted;
             notice(it->first, addr, PeerNotice::Kind::admitted);

@@ -13,6 +13,9 @@ struct GossipParams {
     // Peers (linked mailboxes) per topic, eager and lazy together. Matches the mailbox role's
     // max_links_per_topic; a join beyond it is refused with a GossipLeave.
     std::size_t max_peers_per_topic = 16;
+    // When full, a peer never heard from this long after its link (its join unanswered: a dead
+    // mailbox named by a stale directory entry) is dropped to admit a new one.
+    Duration evict_unheard_after = std::chrono::seconds(10);
 
     // ---- lazy push (IHAVE) ----
     // Ids for a lazy peer wait this long so that a burst travels in one IHave ...

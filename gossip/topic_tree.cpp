@@ -15,14 +15,33 @@ TopicTree::TopicTree(std::string topic, TreeContext ctx)
 
 // ---------------------------------------------------------------- peers
 
-PeerResult TopicTree::add_peer(const wire::NodeAddr& addr, TimePoint now) {
+PeerResult TopicTree::add_peer(const wire::NodeAddr& addr, TimePoint now,
+                               std::optional<wire::NodeAddr>* evicted) {
     if (addr.id == ctx_.self) return PeerResult::is_self;
     if (auto it = peers_.find(addr.id); it != peers_.end()) {
         it->second.addr = addr;
         it->second.endpoint = addr.endpoint.to_endpoint();
         return PeerResult::already_linked;
     }
-    if (peers_.size() >= ctx_.params->max_peers_per_topic) return PeerResult::refused_full;
+    if (peers_.size() >= ctx_.params->max_peers_per_topic) {
+        // Links to mailboxes that never answered (a dead mailbox's directory entry outlives it
+        // by up to 10 minutes) must not keep live ones out: after every mailbox of a topic died,
+        // the new ones each linked to the old entries, filled their tables and refused each
+        // other, and a quarter of them never received an event (1,500 nodes).
+        auto victim = peers_.end();
+        for (auto it = peers_.begin(); it != peers_.end(); ++it) {
+            const Peer& q = it->second;
+            const Duration silent = now - q.last_heard;
+            const bool stale = (!q.ever_heard && silent >= ctx_.params->evict_unheard_after) ||
+                               silent >= ctx_.params->dead_after;
+            if (stale && (victim == peers_.end() || q.last_heard < victim->second.last_heard))
+                victim = it;
+        }
+        if (victim == peers_.end()) return PeerResult::refused_full;
+        if (evicted) *evicted = victim->second.addr;
+        ++ctx_.counters->peers_evicted;
+        remove_peer(victim->first);
+    }
     Peer p;
     p.addr = addr;
     p.endpoint = addr.endpoint.to_endpoint();

@@ -46,7 +46,10 @@ class TopicTree {
     // ---- peers ----
     // A new peer starts eager, heard at `now`, its first digest a period later. A known peer gets
     // its endpoint refreshed. Sends nothing (the engine does the handshake).
-    PeerResult add_peer(const wire::NodeAddr& addr, TimePoint now);
+    // When the topic is full, a peer never heard from since it was linked evict_unheard_after
+    // ago (or silent for dead_after) makes room; it is returned in `evicted` to be reported.
+    PeerResult add_peer(const wire::NodeAddr& addr, TimePoint now,
+                        std::optional<wire::NodeAddr>* evicted = nullptr);
     // Forgets the peer and its pending IHave ids. False if unknown.
     bool remove_peer(const NodeId& id);
     bool has_peer(const NodeId& id) const { return peers_.contains(id); }

@@ -74,6 +74,7 @@ struct GossipCounters {
     std::uint64_t peers_removed = 0;   // by remove_peer or remove_topic
     std::uint64_t peers_left = 0;      // GossipLeave received
     std::uint64_t peers_dead = 0;
+    std::uint64_t peers_evicted = 0;   // unheard or silent peers dropped to admit a new one
     std::uint64_t joins_sent = 0;
     std::uint64_t leaves_sent = 0;
     // messages that fit no link

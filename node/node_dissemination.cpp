@@ -121,6 +121,7 @@ void NodeCore::link_peer(TimePoint now, const std::string& topic, const wire::No
         ++stats_.links_made;
         mailbox_.link(topic, mailbox::MailboxRef{peer.id, peer.endpoint.to_endpoint()});
     }
+    mirror_gossip_notices();  // a peer that never answered may have been evicted to make room
 }
 
 // The engine links and unlinks on its own (a remote join, a leave, a silent peer); the mailbox

@@ -2,6 +2,8 @@
 // wake-ups and time that never runs back.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "fixtures.hpp"
 
 namespace elmo::gossip::test {
@@ -57,6 +59,32 @@ TEST_F(EngineTest, PeersPerTopicAreBounded) {
     EXPECT_EQ(port_.sent_of<wire::GossipLeave>(18).size(), 1u);
     EXPECT_EQ(engine_.counters().peers_refused, 1u);
     EXPECT_TRUE(engine_.take_notices().empty());
+}
+
+// Peers that never answered their join (dead mailboxes named by stale directory entries) do not
+// keep a live mailbox out: once they have been silent evict_unheard_after, a join takes the place
+// of the one linked longest ago, reported as dead; peers that answered are never evicted early.
+TEST_F(EngineTest, AFullTopicEvictsAPeerThatNeverAnswered) {
+    const auto& p = engine_.params();
+    for (int n = 1; n <= 16; ++n)
+        EXPECT_EQ(engine_.add_peer(t0 + std::chrono::milliseconds(n), "t", addr(n)),
+                  PeerResult::added);
+    for (int n = 2; n <= 16; ++n)  // all but peer 1 acknowledge their join
+        engine_.on_message(t0 + 1s, endpoint(n), wire::GossipJoin{"t", node_id(n), true});
+    engine_.take_notices();
+    const TimePoint later = t0 + p.evict_unheard_after + 1s;
+    engine_.on_message(later, endpoint(17), wire::GossipJoin{"t", node_id(17), false});
+    const auto peers = engine_.tree("t")->peers();
+    EXPECT_EQ(peers.size(), 16u);
+    EXPECT_TRUE(std::find(peers.begin(), peers.end(), node_id(1)) == peers.end());
+    EXPECT_TRUE(std::find(peers.begin(), peers.end(), node_id(17)) != peers.end());
+    auto notices = engine_.take_notices();
+    ASSERT_EQ(notices.size(), 2u);
+    EXPECT_EQ(notices[0], (PeerNotice{"t", addr(1), PeerNotice::Kind::dead}));
+    EXPECT_EQ(notices[1], (PeerNotice{"t", addr(17), PeerNotice::Kind::admitted}));
+    EXPECT_EQ(engine_.counters().peers_evicted, 1u);
+    // Every remaining peer has answered: the next one is refused.
+    EXPECT_EQ(engine_.add_peer(later + 1s, "t", addr(18)), PeerResult::refused_full);
 }
 
 TEST_F(EngineTest, RemoteJoinIsAdmittedAndAcknowledged) {
