@@ -107,7 +107,7 @@ TimePoint NodeCore::on_datagram(TimePoint now, const Endpoint& from, ByteView da
         mailbox_.note_message(now, datagram.size());
     gossip_bridge_.now_ = now;
     handle(now, from, *decoded);
-    mirror_gossip_notices();
+    mirror_gossip_notices(now);
     mailbox_housekeeping(now);
     return next_wakeup();
 }
@@ -203,7 +203,7 @@ TimePoint NodeCore::on_timer(TimePoint now) {
     gossip_bridge_.now_ = now;
     if (gossip_.next_wakeup() <= now) gossip_.on_timer(now);
     run_discovery(now);
-    mirror_gossip_notices();
+    mirror_gossip_notices(now);
     mailbox_housekeeping(now);
     return next_wakeup();
 }

@@ -229,7 +229,7 @@ private:
     wire::PollReply poll_locally(TimePoint now, const wire::PollRequest& r);
     void on_mailbox_intro(TimePoint now, const wire::MailboxIntro& intro);
     void link_peer(TimePoint now, const std::string& topic, const wire::NodeAddr& peer);
-    void mirror_gossip_notices();
+    void mirror_gossip_notices(TimePoint now);
     void run_discovery(TimePoint now);
     // Home side.
     void on_publish(TimePoint now, ClientHandle c, const wire::Publish& p);

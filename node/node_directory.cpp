@@ -78,9 +78,14 @@ TimePoint NodeCore::on_directory_answer(TimePoint now, std::uint64_t query_id,
         for (const auto& a : intro->mailboxes) {
             if (a.id == config_.id || suspected(a.id, now) || !a.endpoint.to_endpoint().valid())
                 continue;
-            wire::add_unique(found, a, wire::max_walk_hits);
+            wire::add_unique(found, a, std::numeric_limits<std::size_t>::max());
         }
     }
+    // Entries come in the DHT's order, the same for every asker; a dead mailbox's entry outlives
+    // it. Shuffled before the cap, so that stale entries at the front cannot hide the live
+    // ones from everybody (after every mailbox crashed, 40 entries, the same 16 always kept).
+    std::shuffle(found.begin(), found.end(), rng_);
+    if (found.size() > wire::max_walk_hits) found.resize(wire::max_walk_hits);
     if (found.empty()) return next_wakeup();
     ++stats_.directory_answers;
     for (const auto& a : found) known_.learn(q.topic, a, now);

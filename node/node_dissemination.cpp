@@ -43,7 +43,7 @@ wire::StoreStatus NodeCore::store_locally(TimePoint now, const wire::Event& even
             ++stats_.events_stored;
             push_to_clients(now, event);
             gossip_.publish(now, event, late);
-            mirror_gossip_notices();
+            mirror_gossip_notices(now);
             return wire::StoreStatus::stored;
         case mailbox::StoreResult::duplicate:
             return wire::StoreStatus::duplicate;
@@ -121,12 +121,12 @@ void NodeCore::link_peer(TimePoint now, const std::string& topic, const wire::No
         ++stats_.links_made;
         mailbox_.link(topic, mailbox::MailboxRef{peer.id, peer.endpoint.to_endpoint()});
     }
-    mirror_gossip_notices();  // a peer that never answered may have been evicted to make room
+    mirror_gossip_notices(now);  // a peer that never answered may have been evicted to make room
 }
 
 // The engine links and unlinks on its own (a remote join, a leave, a silent peer); the mailbox
 // role keeps the same links (it names them to clients and hands off to them).
-void NodeCore::mirror_gossip_notices() {
+void NodeCore::mirror_gossip_notices(TimePoint now) {
     for (const auto& n : gossip_.take_notices()) {
         const mailbox::MailboxRef ref{n.peer.id, n.peer.endpoint.to_endpoint()};
         switch (n.kind) {
@@ -138,7 +138,10 @@ void NodeCore::mirror_gossip_notices() {
                 break;
             case gossip::PeerNotice::Kind::dead:
                 mailbox_.unlink(n.topic, n.peer.id);
-                known_.forget(n.topic, n.peer.id);
+                // Silent for dead_after, or never answered its join: suspected like a node that
+                // missed its pings, so the directory's stale entries (they outlive a dead
+                // mailbox by up to 10 minutes) do not bring it back at once.
+                suspect(n.peer.id, now);
                 break;
         }
     }

@@ -38,7 +38,7 @@ for seed in $seeds; do
   done
 done
 
-keys="delivered_on_time delivered_eventually latency_p50_ms latency_p99_ms messages_per_delivery duplicates_per_delivery node_msgs_per_s_mean node_msgs_per_s_p99 node_msgs_per_s_max lost_events lost_events_excused recovery_s worst_window_rate pairs pending_pairs events_published events_accepted publish_skipped crashed_nodes mailboxes_at_end wall_s peak_rss_mb"
+keys="delivered_on_time delivered_eventually latency_p50_ms latency_p99_ms messages_per_delivery duplicates_per_delivery node_msgs_per_s_mean node_msgs_per_s_p99 node_msgs_per_s_max lost_events lost_events_excused undelivered_held recovery_s worst_window_rate pairs pending_pairs events_published events_accepted publish_skipped crashed_nodes mailboxes_at_end wall_s peak_rss_mb"
 runs=()
 for c in $cases; do for seed in $seeds; do
   [[ -f "$out/${c}-seed${seed}.json" ]] && runs+=("$out/${c}-seed${seed}.json")

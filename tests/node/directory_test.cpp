@@ -143,5 +143,37 @@ TEST(NodeDirectory, MailboxesOfATopicLinkThroughTheDirectory) {
     ASSERT_EQ(s.c.core(0).mailbox().links("t").size(), 1u) << "the link goes both ways";
 }
 
+// Stale entries (dead mailboxes, never answering) ahead of the live one in the DHT's order must
+// not hide it: 30 dead entries with smaller value ids, then node 0's; within a few discovery
+// rounds node 2 links to node 0, and the dead peers it linked meanwhile are evicted or dropped.
+TEST(NodeDirectory, StaleEntriesDoNotHideALiveMailbox) {
+    SplitWorld s;
+    auto& values = s.dht.store.begin()->second;
+    const Bytes live = values.begin()->second;
+    values.clear();
+    for (int n = 0; n < 30; ++n) {
+        NodeId id{};
+        id[0] = 0xD0;
+        id[1] = static_cast<std::uint8_t>(n);
+        auto ghost = wire::NodeAddr::from(id, Endpoint::v4(0x7f0000f0u, 5000 + n));
+        values[static_cast<std::uint64_t>(n + 1)] = wire::encode(wire::MailboxIntro{"t", {ghost}});
+    }
+    values[1000] = live;
+    s.c.connect_client(2, 3, cid(3));
+    s.c.client_frame(2, 3, wire::Subscribe{3, "t", {}});
+    s.c.run_for(15s);
+    ASSERT_TRUE(s.c.core(2).mailbox().holds("t"));
+    auto linked_to_0 = [&] {
+        for (const auto& l : s.c.core(2).mailbox().links("t"))
+            if (l.id == s.c.core(0).id()) return true;
+        return false;
+    };
+    for (int i = 0; i < 600 && !linked_to_0(); ++i) {
+        s.dht.answer(s.c, 2);
+        s.c.run_for(1s);
+    }
+    EXPECT_TRUE(linked_to_0());
+}
+
 }  // namespace
 }  // namespace elmo::test
