@@ -295,6 +295,9 @@ private:
     void suspect(const NodeId& node, TimePoint now);
     bool suspected(const NodeId& node, TimePoint now) const;
     std::vector<wire::NodeAddr> nodes_for_client(TimePoint now);
+    // Bytes a home adds when it turns a PollReply into the client's PollResult (the mailbox's
+    // address), with room to spare.
+    static constexpr std::size_t poll_result_overhead = 256;
 };
 
 }  // namespace elmo

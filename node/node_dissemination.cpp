@@ -104,6 +104,17 @@ wire::PollReply NodeCore::poll_locally(TimePoint now, const wire::PollRequest& r
     reply.wanted = mailbox_.wanted(r.topic, r.known, now);
     if (reply.wanted.size() > wire::max_poll_ids) reply.wanted.resize(wire::max_poll_ids);
     reply.other_mailboxes = other_mailboxes(r.topic, now);
+    // One datagram, and one client frame after the home adds a few bytes: a full page of events
+    // (max_events_bytes) plus a long `wanted` list (a new mailbox lacks all of the 1,024 ids a
+    // client offers: 35 KB) did not fit, was dropped as undecodable, and the client saw its
+    // poll fail again and again (hottest topic after every mailbox crashed, 1,500 nodes). The
+    // list shrinks until it fits; what it leaves out is asked for at the next poll.
+    while (!reply.wanted.empty() && wire::encode(wire::Message{reply}).size() +
+                                            poll_result_overhead >
+                                        wire::limits::max_datagram_bytes) {
+        reply.wanted.resize(reply.wanted.size() / 2);
+        ++stats_.poll_wanted_trimmed;
+    }
     return reply;
 }
 

@@ -75,6 +75,7 @@ struct NodeStats {
     std::uint64_t polls_served = 0;
     std::uint64_t poll_events_sent = 0;
     std::uint64_t poll_replies_truncated = 0;  // `more` set: the client polls again
+    std::uint64_t poll_wanted_trimmed = 0;  // halvings of a reply's wanted list to fit a datagram
     std::uint64_t discovery_walks = 0;
     std::uint64_t links_made = 0;  // peers added by intro or discovery
 
@@ -145,6 +146,7 @@ struct NodeStats {
         polls_served += o.polls_served;
         poll_events_sent += o.poll_events_sent;
         poll_replies_truncated += o.poll_replies_truncated;
+        poll_wanted_trimmed += o.poll_wanted_trimmed;
         discovery_walks += o.discovery_walks;
         links_made += o.links_made;
         directory_announces += o.directory_announces;
@@ -166,7 +168,7 @@ struct NodeStats {
 };
 
 static_assert(sizeof(NodeStats) ==
-                  sizeof(std::uint64_t) * (63 + wire::decode_error_code_count + 33),
+                  sizeof(std::uint64_t) * (64 + wire::decode_error_code_count + 33),
               "NodeStats gained a field: add it to operator+=");
 
 }  // namespace elmo

@@ -108,6 +108,34 @@ TEST(NodeDissemination, PushToAClientThatLeftIsDroppedAndItsPollCatchesUp) {
     EXPECT_EQ(c.core(1).stats().hand_ins, 1u);
 }
 
+// A full page of events plus the longest `wanted` list (the client offers 1,024 ids the mailbox
+// lacks) must still fit one datagram and one client frame: the list is cut, the page is not.
+TEST(NodeDissemination, AFullPollReplyFitsOneDatagram) {
+    CoreCluster c(2);
+    two_subscribers(c);
+    for (std::uint64_t n = 1; n <= 300; ++n) {
+        wire::Event e = event("t", 100 + n, 1);
+        e.payload = Bytes(200, static_cast<std::uint8_t>(n));
+        e.seal();
+        c.client_frame(0, 1, wire::Publish{1000 + n, e, {}, false});
+    }
+    c.run_for(2s);
+    std::vector<wire::EventId> offered;
+    for (std::uint64_t n = 1; n <= wire::max_poll_ids; ++n) offered.push_back(event("t", 5000 + n, 2).id);
+    c.connect_client(1, 3, cid(2));
+    c.client_frame(1, 3, wire::Poll{4, "t", c.core(0).self_addr(), offered});
+    c.run_for(2s);
+    auto polls = frames_of<wire::PollResult>(c, 1, 3);  // the harness keeps decodable frames only
+    ASSERT_EQ(polls.size(), 1u);
+    EXPECT_EQ(polls[0].status, wire::PollStatus::ok);
+    EXPECT_GT(polls[0].events.size(), 150u);
+    EXPECT_TRUE(polls[0].more);
+    EXPECT_FALSE(polls[0].wanted.empty());
+    EXPECT_LT(polls[0].wanted.size(), offered.size());
+    EXPECT_LE(wire::encode(wire::Message{polls[0]}).size(), wire::limits::max_datagram_bytes);
+    EXPECT_GE(c.core(0).stats().poll_wanted_trimmed, 1u);
+}
+
 TEST(NodeDissemination, PollOfADeadMailboxAnswersUnreachable) {
     CoreCluster c(2);
     two_subscribers(c);
