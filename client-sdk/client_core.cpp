@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "client-sdk/backoff.hpp"
+#include "client-sdk/mailbox_list.hpp"
 
 namespace elmo {
 
@@ -242,7 +243,8 @@ void ClientCore::dispatch(TimePoint now, const wire::Message& message) {
             } else if constexpr (std::is_same_v<T, wire::PollResult>) {
                 on_poll_result(now, msg);
             } else if constexpr (std::is_same_v<T, wire::NodeList>) {
-                learn_nodes({}, msg.nodes);
+                for (const auto& n : msg.nodes)
+                    if (is_set(n)) nodes_.learn(n.endpoint.to_endpoint(), /*fallback=*/true);
                 stats_.nodes_offered += msg.nodes.size();
             } else if constexpr (std::is_same_v<T, wire::Pong>) {
                 if (ping_nonce_ != 0 && msg.nonce == ping_nonce_) ping_nonce_ = 0;

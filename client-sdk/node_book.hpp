@@ -19,8 +19,10 @@ public:
     NodeBook(const std::vector<Endpoint>& bootstrap, std::size_t max_nodes);
 
     // A node seen as a mailbox. When the book is full, the learned node with the most failures
-    // (then the longest unconfirmed) makes room.
-    void learn(const Endpoint& node);
+    // (then the longest unconfirmed) makes room. A `fallback` node (named by a home, not seen
+    // as a mailbox) is picked only when every other node has failed more often; learning it
+    // again as a mailbox makes it an ordinary node.
+    void learn(const Endpoint& node, bool fallback = false);
     // A connect failed, or a connection was lost before it proved stable, or misbehaved.
     void failed(const Endpoint& node);
     // A connection lasted: the node's failure count starts again.
@@ -42,6 +44,7 @@ private:
         bool bootstrap = false;
         std::uint64_t seen = 0;  // sequence number of the last learn(); higher is more recent
         std::uint32_t failures = 0;
+        bool fallback = false;
     };
     std::map<Endpoint, Entry> nodes_;
     std::size_t max_nodes_;

@@ -62,6 +62,24 @@ TEST(NodeBook, PrefersFewerFailuresAndSpreadsTies) {
     EXPECT_NEAR(counts[node_ep(3)], 500, 80);
 }
 
+// Nodes a home named are fallbacks: chosen only once every ordinary node has failed more often,
+// and ordinary once seen as a mailbox.
+TEST(NodeBook, FallbackNodesComeAfterOrdinaryOnesWithAsFewFailures) {
+    std::mt19937_64 rng(1);
+    NodeBook book({node_ep(1)}, 32);
+    book.learn(node_ep(2));
+    book.learn(node_ep(3), /*fallback=*/true);
+    for (int i = 0; i < 50; ++i) EXPECT_NE(book.pick(std::nullopt, rng), node_ep(3));
+    book.failed(node_ep(1));
+    book.failed(node_ep(2));
+    EXPECT_EQ(book.pick(std::nullopt, rng), node_ep(3));
+    book.failed(node_ep(3));
+    book.learn(node_ep(3));  // seen as a mailbox: ordinary, and tied with the others
+    std::map<Endpoint, int> counts;
+    for (int i = 0; i < 300; ++i) ++counts[*book.pick(std::nullopt, rng)];
+    EXPECT_EQ(counts.size(), 3u);
+}
+
 TEST(NodeBook, LearnedNodesAreBoundedAndBootstrapNodesStay) {
     NodeBook book({node_ep(1), node_ep(2), Endpoint{}}, 4);
     EXPECT_EQ(book.size(), 2u) << "an invalid endpoint is dropped";
