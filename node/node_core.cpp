@@ -17,6 +17,7 @@ NodeCore::NodeCore(NodeCoreConfig config, DatagramPort& datagrams, OverlayPort& 
       overlay_(overlay),
       clients_(clients),
       rng_(config_.seed),
+      node_list_rng_(config_.seed ^ 0x6e6f64656c697374ull),
       mailbox_(config_.mailbox),
       hints_(config_.params.hint_radius, config_.params.hint_bits, config_.params.hint_hashes,
              config_.params.hint_merge_fanout, config_.params.hint_expiry),

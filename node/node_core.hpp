@@ -252,6 +252,9 @@ private:
     OverlayPort& overlay_;
     ClientPort& clients_;
     std::mt19937_64 rng_;
+    // NodeList draws: their own stream, so that answering hellos does not shift the protocol's
+    // choices (walks, candidates, ids) drawn from rng_.
+    std::mt19937_64 node_list_rng_;
     mailbox::Mailbox mailbox_;
     HintTable hints_;
     KnownMailboxes known_;

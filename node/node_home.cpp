@@ -80,7 +80,7 @@ std::vector<wire::NodeAddr> NodeCore::nodes_for_client(TimePoint now) {
         if (!suspected(n.id, now)) pool.push_back(wire::NodeAddr::from(n.id, n.endpoint));
     const std::size_t k = std::min(pool.size(), config_.params.nodes_for_clients);
     for (std::size_t i = 0; i < k; ++i)
-        std::swap(pool[i], pool[i + static_cast<std::size_t>(rng_() % (pool.size() - i))]);
+        std::swap(pool[i], pool[i + static_cast<std::size_t>(node_list_rng_() % (pool.size() - i))]);
     pool.resize(k);
     return pool;
 }
