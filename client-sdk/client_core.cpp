@@ -96,11 +96,15 @@ void ClientCore::try_connect(TimePoint now) {
     transport_.connect(*node);
 }
 
-void ClientCore::schedule_reconnect(TimePoint now, std::optional<Endpoint> avoid) {
+void ClientCore::schedule_reconnect(TimePoint now, std::optional<Endpoint> avoid, bool at_once) {
     avoid_ = std::move(avoid);
-    ++reconnect_attempt_;
     link_ = Link::waiting;
     target_.reset();
+    if (at_once) {
+        reconnect_at_ = now;
+        return;
+    }
+    ++reconnect_attempt_;
     reconnect_at_ = now + jittered_backoff(params_.reconnect_initial, params_.reconnect_max,
                                            reconnect_attempt_, params_.backoff_jitter, rng_);
 }
@@ -114,10 +118,7 @@ void ClientCore::unanswered_failure(TimePoint now, const Endpoint& node) {
     ++unanswered_in_row_;
     if (unanswered_in_row_ < nodes_.size()) {
         ++stats_.quick_retries;
-        avoid_ = node;
-        link_ = Link::waiting;
-        target_.reset();
-        reconnect_at_ = now;
+        schedule_reconnect(now, node, /*at_once=*/true);
         return;
     }
     unanswered_in_row_ = 0;

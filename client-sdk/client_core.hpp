@@ -174,7 +174,9 @@ private:
     // Connection (client_core.cpp).
     TimePoint advance(TimePoint now);  // time never runs back; lapsed registrations expire
     void try_connect(TimePoint now);
-    void schedule_reconnect(TimePoint now, std::optional<Endpoint> avoid);
+    // Waits the grown backoff before the next attempt, or none (`at_once`: the backoff does
+    // not grow).
+    void schedule_reconnect(TimePoint now, std::optional<Endpoint> avoid, bool at_once = false);
     void unanswered_failure(TimePoint now, const Endpoint& node);
     // An established connection is over; `node_fault`: the node misbehaved or stopped answering
     // (it is avoided and its failures counted even if the connection had been stable).

@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "sim/metrics.hpp"
+#include "sim/summary.hpp"
 
 namespace elmo::sim {
 
@@ -103,6 +104,13 @@ void write_nodes_csv(std::ostream& out, const std::vector<NodeLoadRow>& rows) {
                       static_cast<unsigned long long>(r.bytes_out), r.msgs_per_s);
         out << buf;
     }
+}
+
+void add_node_load(Summary& s, const NodeLoadSummary& load) {
+    s.set("node_msgs_per_s_mean", load.mean);
+    s.set("node_msgs_per_s_p99", load.p99);
+    s.set("node_msgs_per_s_max", load.max);
+    s.set("nodes_counted", static_cast<unsigned long>(load.nodes));
 }
 
 }  // namespace elmo::sim

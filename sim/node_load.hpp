@@ -28,6 +28,10 @@ struct NodeLoadSummary {
     double mean = 0, p99 = 0, max = 0;
 };
 
+class Summary;
+// node_msgs_per_s_mean, _p99, _max and nodes_counted: the keys every scenario and replay reports.
+void add_node_load(Summary& s, const NodeLoadSummary& load);
+
 // Elmo messages (datagrams of the elmo kind plus client frames) of one host's counters.
 struct ElmoTraffic {
     std::uint64_t msgs_in = 0, msgs_out = 0, bytes_in = 0, bytes_out = 0;

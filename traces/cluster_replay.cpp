@@ -410,7 +410,7 @@ Result<ReplayData, std::string> ClusterReplay::run() {
                                    : 0.0);
     s.set("duplicates_per_delivery", rep.duplicates_per_delivery);
     const auto nl = sim::NodeLoad::summarize(d.nodes, 0.0);
-    add_node_load(s, nl);
+    sim::add_node_load(s, nl);
     s.set("mailbox_nodes", static_cast<unsigned long>(mailboxes));
     s.set("registrations_per_mailbox_node_mean",
           mailboxes ? static_cast<double>(regs) / static_cast<double>(mailboxes) : 0.0);

@@ -106,13 +106,6 @@ void add_delivery_rates(sim::Summary& s, const sim::DeliveryReport& rep) {
     s.set("latency_samples", static_cast<unsigned long>(rep.latency_samples));
 }
 
-void add_node_load(sim::Summary& s, const sim::NodeLoadSummary& load) {
-    s.set("node_msgs_per_s_mean", load.mean);
-    s.set("node_msgs_per_s_p99", load.p99);
-    s.set("node_msgs_per_s_max", load.max);
-    s.set("nodes_counted", static_cast<unsigned long>(load.nodes));
-}
-
 Result<Unit, std::string> write_report(const std::string& dir, const ReplayData& d, bool plots,
                                        std::string* plot_note) {
     std::error_code ec;

@@ -41,8 +41,6 @@ void add_pair_counts(sim::Summary& s, const sim::DeliveryReport& rep);
 void add_subscription_rules(sim::Summary& s, const std::array<std::uint64_t, 4>& by_rule);
 // delivered_on_time, delivered_eventually, latency_p50_ms, _p99_ms, _max_ms, latency_samples.
 void add_delivery_rates(sim::Summary& s, const sim::DeliveryReport& rep);
-// node_msgs_per_s_mean, _p99, _max and nodes_counted.
-void add_node_load(sim::Summary& s, const sim::NodeLoadSummary& load);
 
 // Writes dir/{summary.json, timeseries.csv, nodes.csv, nodes_sorted.csv, latency_cdf.csv,
 // mailbox_pattern.csv, recovery.csv, late_pairs.csv, plots.gp} and, if `plots`, runs gnuplot on

@@ -436,7 +436,7 @@ Result<ReplayData, std::string> SimReplay::run() {
           rep.delivered ? static_cast<double>(msgs) / static_cast<double>(rep.delivered) : 0.0);
     s.set("duplicates_per_delivery", rep.duplicates_per_delivery);
     const sim::NodeLoadSummary nl = sim::NodeLoad::summarize(d.nodes, 60.0);
-    add_node_load(s, nl);
+    sim::add_node_load(s, nl);
     std::uint64_t mb = 0, regs = 0, mb_topics = 0;
     for (const auto& p : d.mailbox_pattern)
         if (p.mailboxes) mb += p.mailboxes, regs += p.registrations, ++mb_topics;

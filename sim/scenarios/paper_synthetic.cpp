@@ -336,11 +336,7 @@ Summary run_paper_synthetic(const ScenarioOptions& o) {
     s.set("messages_per_delivery",
           rep.delivered ? static_cast<double>(msgs) / static_cast<double>(rep.delivered) : 0.0);
     s.set("duplicates_per_delivery", rep.duplicates_per_delivery);
-    const NodeLoadSummary nl = NodeLoad::summarize(node_rows, 60.0);
-    s.set("node_msgs_per_s_mean", nl.mean);
-    s.set("node_msgs_per_s_p99", nl.p99);
-    s.set("node_msgs_per_s_max", nl.max);
-    s.set("nodes_counted", static_cast<unsigned long>(nl.nodes));
+    add_node_load(s, NodeLoad::summarize(node_rows, 60.0));
     s.set("lost_events", static_cast<unsigned long>(rep.lost_events));
     s.set("lost_events_excused", static_cast<unsigned long>(rep.lost_events_excused));
     s.set("lost_events_excused_accepted",
