@@ -141,7 +141,7 @@ void NodeCore::handle(TimePoint now, const Endpoint& from, const wire::Message& 
             } else if constexpr (std::is_same_v<T, wire::EventPush>) {
                 // A hand-off from an evaporating mailbox; the id was checked by the decoder.
                 // Stored like a late hand-in: pushed to clients that lack it, spread lazily.
-                if (store_locally(now, msg.event, true) == wire::StoreStatus::stored)
+                if (store_locally(now, msg.event, true, false) == wire::StoreStatus::stored)
                     ++stats_.events_received;
                 else
                     ++stats_.events_not_stored;
@@ -261,6 +261,7 @@ TimePoint NodeCore::shut_down(TimePoint now) {
 
 void NodeCore::topics_gone(TimePoint now, const std::vector<mailbox::Evaporation>& gone) {
     for (const auto& e : gone) {
+        replica_next_slot_.erase(e.topic);
         // GossipLeave unlinks the topic's peers at once (TopicEvaporated tells their homes).
         gossip_.remove_topic(now, e.topic, true);
         wire::TopicEvaporated notice;

@@ -74,6 +74,8 @@ public:
     const gossip::GossipEngine& gossip() const { return gossip_; }
     TimePoint next_wakeup() const;
     wire::NodeAddr self_addr() const { return wire::NodeAddr::from(config_.id, config_.endpoint); }
+    // The DHT key of a topic's history replica (node_replica.cpp).
+    static DirectoryKey replica_key(const std::string& topic);
 
 private:
     enum class TimerKind : std::uint8_t { hint_refresh, hint_send, lookup_deadline, request_timeout,
@@ -220,10 +222,17 @@ private:
     void directory_refresh(TimePoint now);
     // Asks who holds `topic` for the lookup of that generation (a discovery or a client's).
     void directory_query(const std::string& topic, std::uint64_t lookup_generation);
+    // ---- node_replica.cpp: the history replica in the DHT ----
+    void replicate_event(const wire::Event& event);
+    void replica_query(const std::string& topic);
+    void on_replica_answer(TimePoint now, const std::string& topic, const std::vector<Bytes>& values);
 
     // ---- node_dissemination.cpp: store, push, poll, links (DESIGN 2.4-2.6) ----
     // Mailbox side.
-    wire::StoreStatus store_locally(TimePoint now, const wire::Event& event, bool late);
+    // `from_client` and not `late`: a fresh publication, which is put in the history replica (a
+    // hand-off, a client's hand-in or an event read back from the replica is a copy).
+    wire::StoreStatus store_locally(TimePoint now, const wire::Event& event, bool late,
+                                    bool from_client);
     void push_to_clients(TimePoint now, const wire::Event& event);
     void on_store_request(TimePoint now, const Endpoint& from, const wire::StoreRequest& r);
     wire::PollReply poll_locally(TimePoint now, const wire::PollRequest& r);
@@ -289,7 +298,10 @@ private:
     struct DirectoryQuery {
         std::string topic;
         std::uint64_t lookup_generation = 0;
+        bool replica = false;  // a read of the topic's history replica, not of its mailboxes
     };
+    // Next replica slot per held topic (erased when the topic goes).
+    std::map<std::string, std::uint32_t> replica_next_slot_;
     // Queries out, by id; bounded by max_lookups (the oldest is forgotten, counted).
     std::map<std::uint64_t, DirectoryQuery> directory_queries_;
     bool directory_timer_ = false;  // a directory_refresh timer is pending

@@ -31,7 +31,8 @@ void NodeCore::directory_announce(const std::string& topic) {
     // One value per mailbox and key: a refresh replaces the previous one (OpenDHT: 0 is no id).
     std::uint64_t value_id = 0;
     std::memcpy(&value_id, config_.id.data(), sizeof value_id);
-    directory_->announce(directory_key(topic), value_id ? value_id : 1, value);
+    directory_->announce(directory_key(topic), value_id ? value_id : 1, value,
+                         DirectoryValueKind::mailbox_entry);
 }
 
 void NodeCore::directory_refresh(TimePoint now) {
@@ -64,6 +65,10 @@ TimePoint NodeCore::on_directory_answer(TimePoint now, std::uint64_t query_id,
     }
     const DirectoryQuery q = std::move(it->second);
     directory_queries_.erase(it);
+    if (q.replica) {
+        on_replica_answer(now, q.topic, values);
+        return next_wakeup();
+    }
 
     // Anyone may store anything under a key: only entries of this topic count, and nodes that
     // failed to answer lately (a dead mailbox's entry lives on for up to 10 minutes) are skipped.

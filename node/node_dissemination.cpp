@@ -35,12 +35,17 @@ std::optional<wire::Event> NodeCore::GossipBridge::find_event(const std::string&
 
 // ---------------- mailbox side ----------------
 
-wire::StoreStatus NodeCore::store_locally(TimePoint now, const wire::Event& event, bool late) {
+wire::StoreStatus NodeCore::store_locally(TimePoint now, const wire::Event& event, bool late,
+                                          bool from_client) {
     if (!mailbox_.holds(event.topic)) return wire::StoreStatus::not_held;
     gossip_bridge_.now_ = now;
     switch (mailbox_.store_event(event, now)) {
         case mailbox::StoreResult::stored:
             ++stats_.events_stored;
+            // A fresh publication only: a late hand-in is mostly a copy that subscribers carry
+            // to a new mailbox (hundreds at once after a crash), which would push unique
+            // events out of the topic's replica ring.
+            if (from_client && !late) replicate_event(event);
             push_to_clients(now, event);
             gossip_.publish(now, event, late);
             mirror_gossip_notices(now);
@@ -77,7 +82,7 @@ void NodeCore::push_to_clients(TimePoint now, const wire::Event& event) {
 }
 
 void NodeCore::on_store_request(TimePoint now, const Endpoint& from, const wire::StoreRequest& r) {
-    wire::StoreReply reply{r.request_id, r.event.id, store_locally(now, r.event, r.late), {}};
+    wire::StoreReply reply{r.request_id, r.event.id, store_locally(now, r.event, r.late, true), {}};
     if (reply.status != wire::StoreStatus::not_held)
         reply.other_mailboxes = other_mailboxes(r.event.topic, now);
     send(from, reply);
@@ -161,6 +166,7 @@ void NodeCore::mirror_gossip_notices(TimePoint now) {
 void NodeCore::topic_adopted(TimePoint now, const std::string& topic) {
     topics_changed(now);
     directory_announce(topic);
+    replica_query(topic);  // what the topic's earlier mailboxes stored from clients
     if (!directory_timer_ && directory_ && config_.params.use_directory) {
         directory_timer_ = true;
         schedule(now + config_.params.directory_refresh, TimerKind::directory_refresh);
@@ -245,7 +251,7 @@ void NodeCore::send_store(TimePoint now, std::uint64_t sub_id, const wire::NodeA
     Request req{RequestKind::store, sub_id, pub.topic, target};
     requests_[rid] = req;
     if (target.id == config_.id) {
-        wire::StoreReply reply{rid, pub.event->id, store_locally(now, *pub.event, pub.hand_in), {}};
+        wire::StoreReply reply{rid, pub.event->id, store_locally(now, *pub.event, pub.hand_in, true), {}};
         if (reply.status != wire::StoreStatus::not_held)
             reply.other_mailboxes = other_mailboxes(pub.topic, now);
         on_store_reply(now, rid, reply);

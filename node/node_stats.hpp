@@ -86,6 +86,11 @@ struct NodeStats {
     std::uint64_t directory_values_bad = 0;       // values that are not an entry of the topic
     std::uint64_t directory_queries_dropped = 0;  // forgotten over the bound
     std::uint64_t lookups_found_in_directory = 0;
+    // the history replica
+    std::uint64_t replica_puts = 0;               // events put in the DHT replica
+    std::uint64_t replica_queries = 0;            // replica reads (one per topic taken)
+    std::uint64_t replica_events_recovered = 0;   // events read back that this mailbox lacked
+    std::uint64_t replica_values_bad = 0;         // values that are not an event of the topic
 
     // client sessions
     std::uint64_t clients_connected = 0;
@@ -155,6 +160,10 @@ struct NodeStats {
         directory_values_bad += o.directory_values_bad;
         directory_queries_dropped += o.directory_queries_dropped;
         lookups_found_in_directory += o.lookups_found_in_directory;
+        replica_puts += o.replica_puts;
+        replica_queries += o.replica_queries;
+        replica_events_recovered += o.replica_events_recovered;
+        replica_values_bad += o.replica_values_bad;
         clients_connected += o.clients_connected;
         clients_refused += o.clients_refused;
         client_frames_in += o.client_frames_in;
@@ -168,7 +177,7 @@ struct NodeStats {
 };
 
 static_assert(sizeof(NodeStats) ==
-                  sizeof(std::uint64_t) * (64 + wire::decode_error_code_count + 33),
+                  sizeof(std::uint64_t) * (68 + wire::decode_error_code_count + 33),
               "NodeStats gained a field: add it to operator+=");
 
 }  // namespace elmo

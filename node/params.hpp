@@ -77,6 +77,12 @@ struct NodeParams {
     // that do not die with the mailboxes (0: none).
     std::size_t nodes_for_clients = 4;
     std::chrono::seconds directory_refresh{300};
+    // The history replica (docs/dissemination.md, "History replica"): every event a mailbox
+    // stores from a client is also put in the DHT under its topic's replica key, in one of this
+    // many slots per topic (a ring: the next event overwrites the oldest slot), and a node that
+    // takes a topic reads the replica back. Without it, events held only by the mailboxes of a
+    // topic die with them when they all fail at once. 0: off. At most max_directory_values.
+    std::size_t event_replica_slots = 64;
     // Publications in progress at this home, per client session (the client's outbox sends at
     // most 16 at once).
     std::size_t max_pending_publications = 64;

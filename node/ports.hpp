@@ -42,11 +42,25 @@ public:
 // inside the call that asked (NodeCore::on_directory_answer). Lost or failed queries are answered
 // with nothing.
 using DirectoryKey = std::array<std::uint8_t, 20>;
+// What a value is decides how long the DHT keeps it (the storing node's rule, so every node of a
+// network must agree: the drivers register the same OpenDHT value types).
+enum class DirectoryValueKind : std::uint8_t {
+    mailbox_entry,  // a mailbox of the topic (kept 10 minutes, refreshed by its mailbox)
+    event_replica,  // a copy of an event off the mailboxes (kept event_replica_lifetime)
+};
+// The history replica (docs/dissemination.md, "History replica"): long enough to outlast the
+// loss of every mailbox of a topic and the election of new ones, short enough that the DHT
+// nodes hold at most one hour of publications (bounded per topic by the replica's slots).
+inline constexpr Duration event_replica_lifetime = std::chrono::hours(1);
+// At most this many values per query answer (both drivers): a topic's mailbox entries (a few
+// dozen) or its replica slots (NodeParams::event_replica_slots is clamped to it).
+inline constexpr std::size_t max_directory_values = 128;
 class DirectoryPort {
 public:
     virtual ~DirectoryPort() = default;
     // Stores `value` under `key`; a later announce with the same `value_id` replaces it.
-    virtual void announce(const DirectoryKey& key, std::uint64_t value_id, ByteView value) = 0;
+    virtual void announce(const DirectoryKey& key, std::uint64_t value_id, ByteView value,
+                          DirectoryValueKind kind) = 0;
     virtual void query(std::uint64_t query_id, const DirectoryKey& key) = 0;
 };
 

@@ -49,6 +49,8 @@ ElmoStackConfig elmo_stack_from(const std::map<std::string, std::string>& params
         {"discovery_period", [&](double v) { n.discovery_period = secs(v); }},
         {"intro_interval", [&](double v) { n.intro_interval = secs(v); }},
         {"use_directory", [&](double v) { n.use_directory = v != 0; }},
+        {"event_replica_slots",
+         [&](double v) { n.event_replica_slots = static_cast<std::size_t>(v); }},
         {"nodes_for_clients",
          [&](double v) { n.nodes_for_clients = static_cast<std::size_t>(v); }},
         {"directory_refresh", [&](double v) { n.directory_refresh = secs(v); }},
@@ -125,6 +127,18 @@ NodeCore* elmo_core(Simulation& sim, HostId h) {
 bool held_by_live_mailbox(Simulation& sim, const std::string& topic, const wire::EventId& id) {
     for (HostId h = 0; h < sim.hosts(); ++h)
         if (NodeCore* c = elmo_core(sim, h); c && c->mailbox().find_event(topic, id)) return true;
+    const DirectoryKey key = NodeCore::replica_key(topic);
+    const dht::InfoHash hash(key.data(), key.size());
+    for (HostId h = 0; h < sim.hosts(); ++h) {
+        SimNode* n = sim.is_up(h) ? sim.find(h) : nullptr;
+        if (!n || !n->has_dht()) continue;
+        for (const auto& v : n->dht().getLocal(hash)) {
+            if (!v) continue;
+            auto m = wire::decode(ByteView(v->data.data(), v->data.size()));
+            const auto* push = m.ok() ? std::get_if<wire::EventPush>(&*m) : nullptr;
+            if (push && push->event.id == id) return true;
+        }
+    }
     return false;
 }
 

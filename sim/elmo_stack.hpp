@@ -34,8 +34,10 @@ CoreFactory elmo_node_factory(const ElmoStackConfig& config);
 // The NodeCore of a node, or null (down, or not running elmo).
 NodeCore* elmo_core(Simulation& sim, HostId h);
 
-// Whether some live node's mailbox stores event `id` of `topic` (DeliveryRecorder::report's
-// held_at_end: an undelivered event still stored is waiting, not lost).
+// Whether some live node's mailbox stores event `id` of `topic`, or some live node's DHT storage
+// holds it in the topic's history replica (DeliveryRecorder::report's held_at_end: an
+// undelivered event still stored is waiting, not lost: the next mailbox of the topic reads the
+// replica back when it takes the topic).
 bool held_by_live_mailbox(Simulation& sim, const std::string& topic, const wire::EventId& id);
 
 // What a scenario learns from the phones; every member is optional. `presence`: the phone came

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "node/dht_value_types.hpp"
 #include "sim/dht_socket.hpp"
 
 namespace elmo::sim {
@@ -44,6 +45,7 @@ void SimNode::start(const CoreFactory& factory, std::uint64_t core_seed) {
         if (env_.dht_logger) logger = env_.dht_logger(host_);
         dht_ = std::make_unique<dht::Dht>(std::make_unique<SimDhtSocket>(env_.network, host_), cfg,
                                           logger);
+        register_value_types(*dht_);
         dht_next_ = now();  // run its start-up timers through periodic() at once
     }
     if (factory) {
@@ -193,10 +195,11 @@ void SimNode::deliver_directory_answers(TimePoint t) {
 }
 
 void SimNode::Directory::announce(const DirectoryKey& key, std::uint64_t value_id,
-                                  ByteView value) {
+                                  ByteView value, DirectoryValueKind kind) {
     if (!n_.dht_) return;
     auto v = std::make_shared<dht::Value>(value.data(), value.size());
     v->id = value_id;
+    v->type = dht_value_type(kind);
     n_.dht_->put(dht::InfoHash(key.data(), key.size()), std::move(v));
     n_.dht_next_ = n_.now();  // only periodic() makes the DHT act on the new operation
 }
@@ -212,7 +215,7 @@ void SimNode::Directory::query(std::uint64_t query_id, const DirectoryKey& key) 
         dht::InfoHash(key.data(), key.size()),
         [values](const std::vector<std::shared_ptr<dht::Value>>& vs) {
             for (const auto& v : vs)
-                if (v && values->size() < 64) values->emplace_back(v->data.begin(), v->data.end());
+                if (v && values->size() < max_directory_values) values->emplace_back(v->data.begin(), v->data.end());
             return true;
         },
         [node, query_id, values](bool, const std::vector<std::shared_ptr<dht::Node>>&) {

@@ -166,7 +166,8 @@ private:
     class Directory final : public DirectoryPort {
     public:
         explicit Directory(SimNode& n) : n_(n) {}
-        void announce(const DirectoryKey& key, std::uint64_t value_id, ByteView value) override;
+        void announce(const DirectoryKey& key, std::uint64_t value_id, ByteView value,
+                      DirectoryValueKind kind) override;
         void query(std::uint64_t query_id, const DirectoryKey& key) override;
 
     private:

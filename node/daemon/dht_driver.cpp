@@ -7,6 +7,8 @@
 #include <cstdarg>
 #include <cstring>
 
+#include "node/dht_value_types.hpp"
+
 namespace elmo::daemon {
 namespace {
 
@@ -76,6 +78,7 @@ DhtDriver::DhtDriver(UdpPort& udp, const NodeId& id, std::uint32_t network, cons
                        },
                        {});
     dht_ = std::make_unique<dht::Dht>(std::make_unique<SharedUdpSocket>(udp_), cfg, logger);
+    register_value_types(*dht_);
     next_ = now;  // run its start-up jobs at once
 }
 
@@ -187,11 +190,13 @@ TimePoint DhtDriver::bootstrap(const std::vector<HostPort>& contacts, TimePoint 
     return next_;
 }
 
-void DhtDriver::announce(const DirectoryKey& key, std::uint64_t value_id, ByteView value) {
+void DhtDriver::announce(const DirectoryKey& key, std::uint64_t value_id, ByteView value,
+                         DirectoryValueKind kind) {
     ++stats_.directory_announces;
     try {
         auto v = std::make_shared<dht::Value>(value.data(), value.size());
         v->id = value_id;
+        v->type = dht_value_type(kind);
         dht_->put(dht::InfoHash(key.data(), key.size()), std::move(v));
     } catch (const std::exception& e) {
         ++stats_.exceptions;
@@ -202,8 +207,7 @@ void DhtDriver::announce(const DirectoryKey& key, std::uint64_t value_id, ByteVi
 
 void DhtDriver::query(std::uint64_t query_id, const DirectoryKey& key) {
     ++stats_.directory_queries;
-    // At most this many values per answer: a key is a topic's mailboxes, a few dozen at most.
-    constexpr std::size_t max_values = 64;
+    constexpr std::size_t max_values = max_directory_values;
     auto values = std::make_shared<std::vector<Bytes>>();
     auto answers = answers_;
     try {

@@ -75,7 +75,8 @@ class DhtDriver final : public OverlayPort, public DirectoryPort {
     std::vector<Neighbour> neighbours() const override;
 
     // DirectoryPort
-    void announce(const DirectoryKey& key, std::uint64_t value_id, ByteView value) override;
+    void announce(const DirectoryKey& key, std::uint64_t value_id, ByteView value,
+                  DirectoryValueKind kind) override;
     void query(std::uint64_t query_id, const DirectoryKey& key) override;
     // The answers that arrived since the last call (each query is answered once).
     std::vector<DirectoryAnswer> take_answers();

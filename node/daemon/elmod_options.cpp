@@ -331,6 +331,9 @@ std::vector<Spec> make_specs() {
     s.push_back(seconds_option("node.directory_refresh",
                                "a mailbox re-announces its topics this often",
                                ELMOD_FIELD(node.directory_refresh), 1, 599));
+    s.push_back(integer("node.event_replica_slots",
+                        "slots of a topic's history replica in the DHT (0: off)",
+                        ELMOD_FIELD(node.event_replica_slots), 0, 128));
     s.push_back(integer("node.nodes_for_clients",
                         "live neighbours named to a client as failover candidates",
                         ELMOD_FIELD(node.nodes_for_clients), 0, 16));

@@ -127,6 +127,13 @@ void node_stats(Text& t, const NodeStats& n) {
     t.counter("events_from_gossip_far_total",
               "Events stored from linked mailboxes after 4 hops or more (a deep tree).",
               n.events_from_gossip_far);
+    t.counter("replica_puts_total", "Events put in the DHT history replica.", n.replica_puts);
+    t.counter("replica_events_recovered_total",
+              "Events read back from the DHT history replica that this mailbox lacked.",
+              n.replica_events_recovered);
+    t.counter("replica_values_bad_total",
+              "Values under a replica key that are not events of the topic (ignored).",
+              n.replica_values_bad);
     t.counter("events_handed_off_total", "Events handed to a successor mailbox.",
               n.events_handed_off);
     t.counter("pushes_relayed_total", "Deliver frames sent to clients.", n.pushes_relayed);

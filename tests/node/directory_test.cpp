@@ -3,48 +3,12 @@
 // of electing another one, and entries of other topics or of silent nodes are not used.
 #include <gtest/gtest.h>
 
-#include <map>
-
-#include "tests/node/core_harness.hpp"
+#include "tests/node/fake_directory.hpp"
 
 namespace elmo::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-// One store shared by every node's port; queries wait until the test answers them.
-struct FakeDht {
-    std::map<DirectoryKey, std::map<std::uint64_t, Bytes>> store;
-    struct Port : DirectoryPort {
-        FakeDht* dht = nullptr;
-        std::vector<std::pair<std::uint64_t, DirectoryKey>> queries;
-        int announces = 0;
-        void announce(const DirectoryKey& key, std::uint64_t value_id, ByteView value) override {
-            ++announces;
-            dht->store[key][value_id] = Bytes(value.begin(), value.end());
-        }
-        void query(std::uint64_t id, const DirectoryKey& key) override {
-            queries.push_back({id, key});
-        }
-    };
-    std::vector<Port> ports;
-    explicit FakeDht(CoreCluster& c, std::size_t n) : ports(n) {
-        for (std::size_t i = 0; i < n; ++i) {
-            ports[i].dht = this;
-            c.core(i).set_directory(&ports[i]);
-        }
-    }
-    // Answers node i's queries from the store.
-    void answer(CoreCluster& c, std::size_t i) {
-        auto qs = std::move(ports[i].queries);
-        ports[i].queries.clear();
-        for (const auto& [id, key] : qs) {
-            std::vector<Bytes> values;
-            for (const auto& [vid, v] : store[key]) values.push_back(v);
-            c.node(i).wake = c.core(i).on_directory_answer(c.now(), id, values);
-        }
-    }
-};
 
 Bytes cid(int n) { return Bytes{'c', static_cast<std::uint8_t>(n)}; }
 

@@ -1,0 +1,31 @@
+#pragma once
+// The OpenDHT value types elmo stores, registered by both drivers (the simulator's SimNode and the
+// daemon's DhtDriver). How long a value lives is decided by the node that stores it, from its own
+// type registry, so every node of a network must register the same types.
+#include <opendht/dht.h>
+#include <opendht/value.h>
+
+#include "node/ports.hpp"
+
+namespace elmo {
+
+// "ER": an event replica (docs/dissemination.md, "History replica").
+inline constexpr dht::ValueType::Id event_replica_value_type = 0x4552;
+
+inline dht::ValueType::Id dht_value_type(DirectoryValueKind kind) {
+    return kind == DirectoryValueKind::event_replica ? event_replica_value_type
+                                                     : dht::ValueType::USER_DATA.id;
+}
+
+inline void register_value_types(dht::Dht& dht) {
+    // A replica slot is overwritten by the next event any mailbox of the topic puts there (the
+    // ring that bounds a topic's replica); OpenDHT's default refuses any edit of a stored value.
+    // Values are checked at the edge when they are read back (wire::decode, topic, event id).
+    dht.registerType(dht::ValueType(
+        event_replica_value_type, "elmo event replica", event_replica_lifetime,
+        dht::ValueType::DEFAULT_STORE_POLICY,
+        [](dht::InfoHash, const std::shared_ptr<dht::Value>&, std::shared_ptr<dht::Value>&,
+           const dht::InfoHash&, const dht::SockAddr&) { return true; }));
+}
+
+}  // namespace elmo
