@@ -32,6 +32,17 @@ void Churn::mass_failure(Duration at, double fraction, Departure how) {
     });
 }
 
+void Churn::partition(Duration at, Duration length, double fraction,
+                      std::function<void(const std::vector<HostId>&)> on_split) {
+    s_->sim.at(at, [s = s_, fraction, on_split = std::move(on_split)] {
+        auto side = pick(*s, fraction);
+        std::sort(side.begin(), side.end());
+        for (HostId h : side) s->sim.network().set_group(h, 1);
+        if (on_split) on_split(side);
+    });
+    s_->sim.at(at + length, [s = s_] { s->sim.network().heal(); });
+}
+
 void Churn::replacement(Duration start, Duration period, double fraction, Duration end,
                         Departure how) {
     if (period <= Duration{0}) return;

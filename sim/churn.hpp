@@ -4,11 +4,13 @@
 //
 //   mass_failure   one event at time t: a fraction of the live nodes fails at once
 //   replacement    every period: a fraction of the live nodes fails and as many new nodes join
+//   partition      one split: a fraction of the live nodes is cut off from the rest, then healed
 //   sessions       each given node alternates up and down, durations drawn from distributions;
 //                  a node coming back restarts with the same id and address and fresh state
 //
 // Victims are drawn uniformly from the live nodes in host order (not in the order of the live
 // list, which depends on past churn), so a schedule picks the same hosts whatever ran before.
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -43,6 +45,14 @@ public:
     // on until `end`. Hosts already down at the start begin with a down period.
     void sessions(const std::vector<HostId>& hosts, DurationDist up, DurationDist down,
                   Duration end = Duration::max(), Departure how = Departure::crash);
+
+    // At `at`, round(fraction * live) live nodes are cut off from the others (network group 1:
+    // no datagram crosses between the groups, Network "Partitions") until `at + length`, when
+    // the network heals (in-flight datagrams then arrive). Phones are not cut off from their home
+    // (client links are not network links), so they are on their home's side. `on_split`, if
+    // set, is told the cut-off hosts (sorted) at the split.
+    void partition(Duration at, Duration length, double fraction,
+                   std::function<void(const std::vector<HostId>&)> on_split = nullptr);
 
     // Picks round(fraction * live) distinct live hosts (uniformly, in host order).
     std::vector<HostId> pick_victims(double fraction);

@@ -19,11 +19,12 @@ std::uint32_t to_ms(Duration d) {
 }
 
 // Nearest-rank percentile of sorted values (as stats::percentile).
-double rank(const std::vector<std::uint32_t>& sorted, double p) {
+template <class T>
+double rank(const std::vector<T>& sorted, double p) {
     if (sorted.empty()) return 0;
     const double r = std::ceil(p / 100.0 * static_cast<double>(sorted.size()));
     const std::size_t i = r < 1 ? 0 : static_cast<std::size_t>(r) - 1;
-    return sorted[std::min(i, sorted.size() - 1)];
+    return static_cast<double>(sorted[std::min(i, sorted.size() - 1)]);
 }
 }  // namespace
 
@@ -63,6 +64,7 @@ void DeliveryRecorder::grow(MetricsClient c) {
     if (c >= transitions_.size()) {
         transitions_.resize(c + 1);
         deliveries_.resize(c + 1);
+        homes_.resize(c + 1);
     }
 }
 
@@ -109,6 +111,37 @@ bool DeliveryRecorder::published(const MetricsEventId& id, const std::string& to
     return true;
 }
 
+bool DeliveryRecorder::published(const MetricsEventId& id, const std::string& topic,
+                                 MetricsClient publisher, TimePoint at, const HomeOf& home_of) {
+    if (!published(id, topic, publisher, at)) return false;
+    if (!home_of) return true;
+    client_home(publisher, home_of(publisher), at);
+    const std::uint32_t t = ms(at);
+    for (const Subscription& s : subs_of_topic_[events_.back().topic])
+        if (s.from_ms <= t && t < s.to_ms) client_home(s.client, home_of(s.client), at);
+    return true;
+}
+
+void DeliveryRecorder::client_home(MetricsClient c, std::uint32_t home, TimePoint at) {
+    grow(c);
+    auto& h = homes_[c];
+    if (!h.empty() && h.back().second == home) return;
+    const std::uint32_t t = ms(at);
+    if (!h.empty() && h.back().first >= t)
+        h.back() = {h.back().first, home};  // a change at the same instant replaces
+    else
+        h.emplace_back(t, home);
+}
+
+std::optional<std::uint32_t> DeliveryRecorder::home_at(MetricsClient c, std::uint32_t t) const {
+    if (c >= homes_.size()) return std::nullopt;
+    const auto& h = homes_[c];
+    auto it = std::upper_bound(h.begin(), h.end(), t,
+                               [](std::uint32_t x, const auto& e) { return x < e.first; });
+    if (it == h.begin()) return std::nullopt;
+    return std::prev(it)->second;
+}
+
 void DeliveryRecorder::accepted(const MetricsEventId& id, TimePoint at) {
     if (auto e = event_index(id))
         events_[*e].accepted_ms = std::min(events_[*e].accepted_ms, ms(at));
@@ -122,6 +155,7 @@ void DeliveryRecorder::delivered(MetricsClient c, const MetricsEventId& id, Time
     }
     grow(c);
     deliveries_[c].push_back(Delivery{*e, ms(at)});
+    sorted_ = false;
 }
 
 void DeliveryRecorder::copy_received(MetricsClient c, const MetricsEventId& id) {
@@ -171,6 +205,30 @@ bool DeliveryRecorder::returned_after(MetricsClient c, std::uint32_t t, std::uin
     return false;
 }
 
+void DeliveryRecorder::sort_deliveries() {
+    if (sorted_) return;
+    for (auto& list : deliveries_) std::sort(list.begin(), list.end());
+    sorted_ = true;
+}
+
+// The client's first delivery of event e at or before end_ms (deliveries sorted).
+std::optional<std::uint32_t> DeliveryRecorder::first_delivery(MetricsClient c, std::uint32_t e,
+                                                              std::uint32_t end_ms) const {
+    if (c >= deliveries_.size()) return std::nullopt;
+    const auto& list = deliveries_[c];
+    auto it = std::lower_bound(list.begin(), list.end(), Delivery{e, 0});
+    if (it == list.end() || it->event != e || it->at_ms > end_ms) return std::nullopt;
+    return it->at_ms;
+}
+
+template <class Fn>
+void DeliveryRecorder::for_pairs(std::uint32_t e, Fn&& fn) const {
+    const EventRec& ev = events_[e];
+    for (const Subscription& s : subs_of_topic_[ev.topic])
+        if (s.client != ev.publisher && ev.published_ms >= s.from_ms && ev.published_ms < s.to_ms)
+            fn(s);
+}
+
 DeliveryReport DeliveryRecorder::report(TimePoint end, std::optional<TimePoint> failure,
                                         const HeldAtEnd& held_at_end) {
     DeliveryReport r;
@@ -182,8 +240,8 @@ DeliveryReport DeliveryRecorder::report(TimePoint end, std::optional<TimePoint> 
 
     // Per event: distinct clients that had it, and handler calls (both by the end).
     std::vector<std::uint32_t> distinct(events_.size(), 0), calls(events_.size(), 0);
+    sort_deliveries();
     for (auto& list : deliveries_) {
-        std::sort(list.begin(), list.end());
         for (std::size_t i = 0; i < list.size(); ++i) {
             if (list[i].at_ms > end_ms) continue;
             ++calls[list[i].event];
@@ -191,12 +249,6 @@ DeliveryReport DeliveryRecorder::report(TimePoint end, std::optional<TimePoint> 
             if (i == 0 || list[i - 1].event != list[i].event) ++distinct[list[i].event];
         }
     }
-    auto first_delivery = [&](MetricsClient c, std::uint32_t e) -> std::optional<std::uint32_t> {
-        const auto& list = deliveries_[c];
-        auto it = std::lower_bound(list.begin(), list.end(), Delivery{e, 0});
-        if (it == list.end() || it->event != e || it->at_ms > end_ms) return std::nullopt;
-        return it->at_ms;
-    };
 
     const std::size_t windows =
         static_cast<std::size_t>((std::uint64_t{end_ms} + window_ms - 1) / window_ms);
@@ -208,6 +260,7 @@ DeliveryReport DeliveryRecorder::report(TimePoint end, std::optional<TimePoint> 
     }
 
     std::vector<std::uint32_t> latencies;
+    std::vector<float> penalties, directs;  // 4 bytes a pair: millions at full size
     std::uint64_t distinct_total = 0;
     // Event ids by index, for held_at_end (filled by index: no dependence on the map's order).
     std::vector<const MetricsEventId*> id_of;
@@ -228,31 +281,38 @@ DeliveryReport DeliveryRecorder::report(TimePoint end, std::optional<TimePoint> 
         const bool publish_delayed = !accepted || ev.accepted_ms - ev.published_ms > on_time_ms;
         bool any_pair = false;
         std::uint64_t due_pairs = 0;
-        for (const Subscription& s : subs_of_topic_[ev.topic]) {
-            if (s.client == ev.publisher || ev.published_ms < s.from_ms ||
-                ev.published_ms >= s.to_ms)
-                continue;
+        for_pairs(e, [&](const Subscription& s) {
             any_pair = true;
-            const auto first = first_delivery(s.client, e);
+            const auto first = first_delivery(s.client, e, end_ms);
             if (measured && first && *first >= ev.published_ms &&
-                online_at(s.client, ev.published_ms))
+                online_at(s.client, ev.published_ms)) {
                 latencies.push_back(*first - ev.published_ms);
+                const auto ph = home_at(ev.publisher, ev.published_ms);
+                const auto sh = home_at(s.client, ev.published_ms);
+                const double direct = config_.direct_latency_ms && ph && sh
+                                          ? config_.direct_latency_ms(ev.publisher, *ph, s.client, *sh)
+                                          : 0.0;
+                if (direct > 0) {
+                    directs.push_back(static_cast<float>(direct));
+                    penalties.push_back(static_cast<float>((*first - ev.published_ms) / direct));
+                }
+            }
             const auto due = deadline(s.client, ev.published_ms);
             if (!due || *due > end_ms) {
                 ++row.pending;
                 r.pending_pairs += measured;
-                continue;
+                return;
             }
             ++due_pairs;
             const bool on_time = first && *first <= *due;
             ++row.pairs_due;
             row.delivered += first.has_value();
             row.on_time += on_time;
-            if (!measured) continue;
+            if (!measured) return;
             ++r.pairs;
             r.delivered += first.has_value();
             r.on_time += on_time;
-            if (on_time) continue;
+            if (on_time) return;
             r.late_pairs_publish_delayed += publish_delayed;
             r.late_pairs_online += online_at(s.client, ev.published_ms);
             r.late_pairs_new_subscriber += ev.published_ms - s.from_ms < on_time_ms;
@@ -262,7 +322,7 @@ DeliveryReport DeliveryRecorder::report(TimePoint end, std::optional<TimePoint> 
             std::size_t slot = r.late_samples.size();
             if (slot >= DeliveryReport::max_late_samples) {
                 slot = static_cast<std::size_t>(late_rng() % late_seen);
-                if (slot >= DeliveryReport::max_late_samples) continue;
+                if (slot >= DeliveryReport::max_late_samples) return;
             }
             auto sec = [](std::uint32_t t) { return static_cast<double>(t) / 1000.0; };
             DeliveryReport::LatePair pair{*topic_names_[ev.topic], ev.publisher, s.client,
@@ -273,7 +333,7 @@ DeliveryReport DeliveryRecorder::report(TimePoint end, std::optional<TimePoint> 
                 r.late_samples.push_back(std::move(pair));
             else
                 r.late_samples[slot] = std::move(pair);
-        }
+        });
         if (!measured) continue;
         ++r.events_published;
         r.events_accepted += accepted;
@@ -321,6 +381,13 @@ DeliveryReport DeliveryRecorder::report(TimePoint end, std::optional<TimePoint> 
     r.latency_p95_ms = rank(latencies, 95);
     r.latency_p99_ms = rank(latencies, 99);
     r.latency_max_ms = latencies.empty() ? 0 : latencies.back();
+    std::sort(penalties.begin(), penalties.end());
+    std::sort(directs.begin(), directs.end());
+    r.delay_penalty_samples = penalties.size();
+    r.delay_penalty_p50 = rank(penalties, 50);
+    r.delay_penalty_p90 = rank(penalties, 90);
+    r.delay_penalty_p99 = rank(penalties, 99);
+    r.direct_latency_p50_ms = rank(directs, 50);
     r.duplicates_per_delivery =
         distinct_total ? static_cast<double>(r.duplicates) / static_cast<double>(distinct_total)
                        : 0.0;
@@ -334,6 +401,89 @@ DeliveryReport DeliveryRecorder::report(TimePoint end, std::optional<TimePoint> 
         r.recovered = r.recovery_s.has_value();
     }
     return r;
+}
+
+SplitReport DeliveryRecorder::split_report(TimePoint end, TimePoint from, TimePoint to,
+                                           const std::function<int(std::uint32_t)>& side_of) {
+    SplitReport r;
+    sort_deliveries();
+    const std::uint32_t end_ms = ms(end), from_ms = ms(from), heal_ms = ms(to);
+    const std::uint64_t window_ms = std::max<std::uint64_t>(1, to_ms(config_.window));
+    const std::uint64_t on_time_ms = to_ms(config_.on_time);
+    for (std::uint64_t w = from_ms / window_ms; w * window_ms < heal_ms; ++w)
+        r.series.push_back(SplitWindow{static_cast<double>(w * window_ms) / 1000.0});
+    std::vector<std::uint32_t> lags;
+    for (std::uint32_t e = 0; e < events_.size(); ++e) {
+        const EventRec& ev = events_[e];
+        if (ev.published_ms < from_ms || ev.published_ms >= heal_ms || ev.published_ms > end_ms)
+            continue;
+        ++r.events;
+        SplitWindow& win = r.series[ev.published_ms / window_ms - from_ms / window_ms];
+        const auto ph = home_at(ev.publisher, ev.published_ms);
+        for_pairs(e, [&](const Subscription& s) {
+            const auto first = first_delivery(s.client, e, end_ms);
+            // The catch-up: owed once the subscriber has had a full on_time online after the heal.
+            const auto sh = home_at(s.client, ev.published_ms);
+            if (const auto owed = deadline(s.client, heal_ms); owed && *owed <= end_ms) {
+                ++r.owed_pairs;
+                if (!first && ++r.owed_undelivered <= 20)
+                    r.undelivered_samples.push_back(SplitReport::Undelivered{
+                        *topic_names_[ev.topic], ev.publisher, s.client, ev.published_ms / 1000.0,
+                        ev.accepted_ms <= end_ms ? ev.accepted_ms / 1000.0 : -1.0,
+                        static_cast<double>(*owed - on_time_ms) / 1000.0,
+                        ph && sh && side_of(*ph) == side_of(*sh)});
+                else if (first)
+                    lags.push_back(*first + on_time_ms > *owed
+                                       ? static_cast<std::uint32_t>(*first + on_time_ms - *owed)
+                                       : 0);
+            }
+            if (!ph || !sh) {
+                ++r.unknown_side_pairs;
+                return;
+            }
+            const auto due = deadline(s.client, ev.published_ms);
+            if (!due || *due > end_ms) {
+                ++r.pending_pairs;
+                return;
+            }
+            const bool on_time = first && *first <= *due;
+            const bool in_split = first && *first < heal_ms;
+            if (side_of(*ph) == side_of(*sh)) {
+                ++r.same_pairs, ++win.same_due;
+                r.same_on_time += on_time, win.same_on_time += on_time;
+                r.same_delivered_in_split += in_split;
+            } else {
+                ++r.cross_pairs, ++win.cross_due;
+                r.cross_on_time += on_time, win.cross_on_time += on_time;
+                r.cross_delivered_in_split += in_split;
+            }
+        });
+    }
+    auto rate = [](std::uint64_t a, std::uint64_t b) {
+        return b ? static_cast<double>(a) / static_cast<double>(b) : -1.0;
+    };
+    r.same_side_on_time = rate(r.same_on_time, r.same_pairs);
+    r.cross_side_on_time = rate(r.cross_on_time, r.cross_pairs);
+    std::sort(lags.begin(), lags.end());
+    r.lag_p99_s = rank(lags, 99) / 1000.0;
+    if (r.owed_undelivered == 0) r.heal_to_full_delivery_s = lags.empty() ? 0.0 : lags.back() / 1000.0;
+    return r;
+}
+
+void write_split_csv(std::ostream& out, const SplitReport& report) {
+    out << "# window_start_s,same_due,same_on_time,same_rate,cross_due,cross_on_time,cross_rate\n";
+    auto rate = [](std::uint64_t a, std::uint64_t b) {
+        char buf[32];
+        if (b == 0)
+            std::snprintf(buf, sizeof buf, "NaN");
+        else
+            std::snprintf(buf, sizeof buf, "%.6f", static_cast<double>(a) / static_cast<double>(b));
+        return std::string(buf);
+    };
+    for (const auto& w : report.series)
+        out << w.start_s << ',' << w.same_due << ',' << w.same_on_time << ','
+            << rate(w.same_on_time, w.same_due) << ',' << w.cross_due << ',' << w.cross_on_time
+            << ',' << rate(w.cross_on_time, w.cross_due) << '\n';
 }
 
 std::optional<double> recovery_seconds(const std::vector<WindowRow>& series, double window_s,

@@ -42,6 +42,12 @@ struct DeliveryConfig {
     Duration window = std::chrono::seconds(10);  // time-series bucket, by publication time
     double recovery_level = 0.99;
     std::uint64_t late_sample_seed = 1;  // the reservoir sample of late pairs
+    // One-way latency (ms) of a direct datagram from the publisher's phone to the subscriber's,
+    // given the nodes each is attached to at publication (client_home); <= 0: unknown. Null: no
+    // delay penalty. The driver knows the network model; the recorder only divides.
+    std::function<double(MetricsClient publisher, std::uint32_t publisher_home,
+                         MetricsClient subscriber, std::uint32_t subscriber_home)>
+        direct_latency_ms;
 };
 
 // State of the system sampled by the driver (one per window is enough): shown in the series.
@@ -81,6 +87,11 @@ struct DeliveryReport {
     std::uint64_t latency_samples = 0;
     double latency_p50_ms = 0, latency_p90_ms = 0, latency_p95_ms = 0, latency_p99_ms = 0,
            latency_max_ms = 0;
+    // Delay penalty (relative delay penalty of application-level multicast): latency / direct
+    // one-way latency, over the latency pairs whose direct latency is known.
+    std::uint64_t delay_penalty_samples = 0;
+    double delay_penalty_p50 = 0, delay_penalty_p90 = 0, delay_penalty_p99 = 0;
+    double direct_latency_p50_ms = 0;  // of the same pairs, for scale
     // Copies a subscriber received beyond the first (copy_received, or delivered() repeated).
     std::uint64_t duplicates = 0;
     double duplicates_per_delivery = 0;  // duplicates / delivered
@@ -130,6 +141,40 @@ struct DeliveryReport {
     std::vector<WindowRow> series;   // from the origin to the end, every window
 };
 
+// Delivery while the network is split in two (DeliveryRecorder::split_report, docs/metrics.md):
+// the events published during the split, their pairs judged by the usual rule and classified by
+// the sides of the publisher's and the subscriber's homes at publication, and the catch-up after
+// the heal.
+struct SplitWindow {
+    double start_s = 0;
+    std::uint64_t same_due = 0, same_on_time = 0, cross_due = 0, cross_on_time = 0;
+};
+struct SplitReport {
+    std::uint64_t events = 0;  // published in [from, to)
+    std::uint64_t same_pairs = 0, same_on_time = 0, same_delivered_in_split = 0;
+    std::uint64_t cross_pairs = 0, cross_on_time = 0, cross_delivered_in_split = 0;
+    std::uint64_t pending_pairs = 0;        // deadline after the end: not judged
+    std::uint64_t unknown_side_pairs = 0;   // a home never reported: not classified
+    double same_side_on_time = -1, cross_side_on_time = -1;  // -1: no pair due
+    // After the heal. A pair is owed when its subscriber had a full on_time online at or after
+    // the heal before the end; its lag is its first delivery minus the start of that first full
+    // session (clamped to the heal, 0 if delivered earlier).
+    std::uint64_t owed_pairs = 0, owed_undelivered = 0;
+    double lag_p99_s = 0;
+    // The largest lag; null when an owed pair was never delivered.
+    std::optional<double> heal_to_full_delivery_s;
+    // The first owed pairs never delivered (at most 20), for diagnosis.
+    struct Undelivered {
+        std::string topic;
+        MetricsClient publisher = 0, subscriber = 0;
+        double published_s = 0, accepted_s = -1;  // -1: never accepted
+        double owed_from_s = 0;  // start of the subscriber's first full minute after the heal
+        bool same_side = false;
+    };
+    std::vector<Undelivered> undelivered_samples;
+    std::vector<SplitWindow> series;  // by publication time, windows of the split
+};
+
 class DeliveryRecorder {
   public:
     explicit DeliveryRecorder(DeliveryConfig config);
@@ -145,6 +190,13 @@ class DeliveryRecorder {
     // A repeated id is ignored (returns false).
     bool published(const MetricsEventId& id, const std::string& topic, MetricsClient publisher,
                    TimePoint at);
+    // The same, recording the home (HomeOf) at publication of the publisher and of every client
+    // subscribed to the topic then: what the delay penalty and the split's sides need.
+    using HomeOf = std::function<std::uint32_t(MetricsClient)>;
+    bool published(const MetricsEventId& id, const std::string& topic, MetricsClient publisher,
+                   TimePoint at, const HomeOf& home_of);
+    // The node a client is attached to (an opaque number, a host in the simulator) from `at` on.
+    void client_home(MetricsClient c, std::uint32_t home, TimePoint at);
     void accepted(const MetricsEventId& id, TimePoint at);
     // The subscriber's app got the event (the client core's event handler).
     void delivered(MetricsClient c, const MetricsEventId& id, TimePoint at);
@@ -161,6 +213,11 @@ class DeliveryRecorder {
     using HeldAtEnd = std::function<bool(const std::string& topic, const MetricsEventId& id)>;
     DeliveryReport report(TimePoint end, std::optional<TimePoint> failure = std::nullopt,
                           const HeldAtEnd& held_at_end = {});
+
+    // The split [from, to): pairs of events published in it by side (`side_of` a home), and the
+    // catch-up after `to`, judged as of `end`.
+    SplitReport split_report(TimePoint end, TimePoint from, TimePoint to,
+                             const std::function<int(std::uint32_t home)>& side_of);
 
     std::size_t events() const { return events_.size(); }
     const DeliveryConfig& config() const { return config_; }
@@ -195,6 +252,12 @@ class DeliveryRecorder {
     bool online_at(MetricsClient c, std::uint32_t t) const;
     std::optional<std::uint32_t> deadline(MetricsClient c, std::uint32_t pub) const;
     bool returned_after(MetricsClient c, std::uint32_t t, std::uint32_t end) const;
+    std::optional<std::uint32_t> home_at(MetricsClient c, std::uint32_t t) const;
+    void sort_deliveries();
+    std::optional<std::uint32_t> first_delivery(MetricsClient c, std::uint32_t e,
+                                                std::uint32_t end_ms) const;
+    template <class Fn>  // fn(const Subscription&) for each pair of event e
+    void for_pairs(std::uint32_t e, Fn&& fn) const;
 
     DeliveryConfig config_;
     std::map<std::string, std::uint32_t> topic_ids_;
@@ -205,6 +268,9 @@ class DeliveryRecorder {
     // Per client: times (ms) of alternating transitions, online first (even index = online).
     std::vector<std::vector<std::uint32_t>> transitions_;
     std::vector<std::vector<Delivery>> deliveries_;
+    bool sorted_ = true;
+    // Per client: (ms, home) from that time on, in time order; only changes are kept.
+    std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> homes_;
     std::vector<std::pair<std::uint32_t, Gauges>> gauges_;
     std::uint64_t unknown_deliveries_ = 0;
 };
@@ -218,6 +284,8 @@ std::optional<double> recovery_seconds(const std::vector<WindowRow>& series, dou
 
 // The time series as CSV (docs/metrics.md): a '#' header line, then one row per window.
 void write_timeseries_csv(std::ostream& out, const DeliveryReport& report);
+// The split's per-window same-side and cross-side pairs (SplitReport::series) as CSV.
+void write_split_csv(std::ostream& out, const SplitReport& report);
 // The late pairs sampled (DeliveryReport::late_samples) as CSV.
 void write_late_pairs_csv(std::ostream& out, const DeliveryReport& report);
 

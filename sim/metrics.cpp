@@ -64,4 +64,17 @@ void add_traffic(Summary& s, const std::string& p, const TrafficStats& t, double
     s.set(p + "_bytes_sent_per_node_per_s_mean", t.bytes_sent.mean * per_s);
 }
 
+Duration phone_link_latency(std::uint64_t run_seed, const ClientConfig& config, ClientId c) {
+    const auto span = static_cast<std::uint64_t>((config.link_max - config.link_min).count());
+    const std::uint64_t r = derive_seed(run_seed, seed_client, (2ull << 40) | c);
+    return config.link_min + Duration(static_cast<Duration::rep>(r % (span + 1)));
+}
+
+double direct_latency_ms(const Network& net, std::uint64_t run_seed, const ClientConfig& config,
+                         ClientId a, HostId home_a, ClientId b, HostId home_b) {
+    Duration d = phone_link_latency(run_seed, config, a) + phone_link_latency(run_seed, config, b);
+    if (home_a != home_b) d += net.link_latency(home_a, home_b);
+    return std::chrono::duration<double, std::milli>(d).count();
+}
+
 }  // namespace elmo::sim

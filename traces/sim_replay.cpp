@@ -207,7 +207,8 @@ void SimReplay::apply(const Record& r) {
                 ++refused_;
                 break;
             }
-            rec_->published(*id, r.topic, c, now);
+            rec_->published(*id, r.topic, c, now,
+                            [this](sim::MetricsClient x) { return clients_->home(x); });
             published_ms_.emplace(*id, to_ms(sim_->now()));
             ++published_;
             clients_->wake(c, ec->core().next_wakeup());
@@ -278,15 +279,20 @@ Result<ReplayData, std::string> SimReplay::run() {
     cfg.seed = o_.seed;
     cfg.overlay = o_.overlay;
     cfg.core_factory = sim::elmo_node_factory(stack_);
+    sim::ClientConfig client_config;  // phone links 30-300 ms one way, as in paper-synthetic
+    client_config.scripted = true;
     sim::DeliveryConfig dc;
+    // The delay penalty's denominator (docs/metrics.md); only called at judgement, when sim_ is.
+    dc.direct_latency_ms = [this, client_config](sim::MetricsClient a, std::uint32_t ha,
+                                                 sim::MetricsClient b, std::uint32_t hb) {
+        return sim::direct_latency_ms(sim_->network(), o_.seed, client_config, a, ha, b, hb);
+    };
     dc.origin = sim::Engine::epoch();
     dc.measure_from = sim::Engine::to_time_point(measure_from);
     dc.measure_to = sim::Engine::to_time_point(end_trace_);
     dc.window = seconds(o_.window_s);
     rec_ = std::make_unique<sim::DeliveryRecorder>(dc);
     sim_ = std::make_unique<sim::Simulation>(cfg);
-    sim::ClientConfig client_config;  // phone links 30-300 ms one way, as in paper-synthetic
-    client_config.scripted = true;
     clients_ = std::make_unique<sim::Clients>(*sim_, client_config);
     sim_->on_membership([this](HostId, bool) { live_dirty_ = true; });
     const auto hosts = sim_->add_nodes(nodes);
@@ -465,6 +471,7 @@ Result<ReplayData, std::string> SimReplay::run() {
     s.set("nodes_joined", static_cast<unsigned long>(joined_));
     s.set("node_records_ignored", static_cast<unsigned long>(node_ops_ignored_));
     s.set("elmo_messages", static_cast<unsigned long>(msgs));
+    add_delay_penalty(s, rep);
     sim::scenario_util::add_run_stats(s, *sim_, wall0);
     return d;
 }

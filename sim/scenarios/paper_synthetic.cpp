@@ -7,7 +7,10 @@
 // events published in the measured period, the per-node load, and with --csv a time series and a
 // per-node table. --churn none | crash10 (10% of nodes crash at minute 10 of the measurement) |
 // replace10 (10% replaced every 5 minutes) | mailboxes (every node holding a mailbox role
-// crashes at minute 10).
+// crashes at minute 10) | partition (half the nodes, with the phones homed on them, cut off from
+// the rest at minute 10 for 2 minutes). Also the delay penalty: latency over the direct one-way
+// latency from the publisher's phone to the subscriber's.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -30,7 +33,7 @@ namespace {
 using namespace std::chrono_literals;
 using scenario_util::progress;
 
-enum class ChurnCase { none, crash10, replace10, mailboxes };
+enum class ChurnCase { none, crash10, replace10, mailboxes, partition };
 
 ChurnCase churn_case(const ScenarioOptions& o) {
     auto it = o.params.find("churn");
@@ -39,8 +42,9 @@ ChurnCase churn_case(const ScenarioOptions& o) {
     if (v == "crash10") return ChurnCase::crash10;
     if (v == "replace10") return ChurnCase::replace10;
     if (v == "mailboxes") return ChurnCase::mailboxes;
-    throw std::invalid_argument("--churn must be none, crash10, replace10 or mailboxes, not '" + v +
-                                "'");
+    if (v == "partition") return ChurnCase::partition;
+    throw std::invalid_argument(
+        "--churn must be none, crash10, replace10, mailboxes or partition, not '" + v + "'");
 }
 
 Duration seconds(double s) {
@@ -64,8 +68,37 @@ std::uint64_t elmo_messages_sent(Simulation& sim, Clients& clients) {
     return n;
 }
 
+// The split's figures (docs/metrics.md "Partitions"); a rate with no pair due is null.
+void add_split(Summary& s, const SplitReport& r, std::size_t cut_off, double heal_s) {
+    auto n = [](std::uint64_t v) { return static_cast<unsigned long>(v); };
+    auto rate = [&s](const char* key, double v) {
+        if (v < 0)
+            s.set_null(key);
+        else
+            s.set(key, v);
+    };
+    s.set("partition_nodes", n(cut_off));
+    s.set("partition_heal_at_s", heal_s);
+    s.set("partition_events", n(r.events));
+    s.set("partition_same_side_pairs", n(r.same_pairs));
+    rate("partition_same_side_on_time", r.same_side_on_time);
+    s.set("partition_same_side_delivered_in_split", n(r.same_delivered_in_split));
+    s.set("partition_cross_side_pairs", n(r.cross_pairs));
+    rate("partition_cross_side_on_time", r.cross_side_on_time);
+    s.set("partition_cross_side_delivered_in_split", n(r.cross_delivered_in_split));
+    s.set("partition_pending_pairs", n(r.pending_pairs));
+    s.set("partition_unknown_side_pairs", n(r.unknown_side_pairs));
+    s.set("partition_owed_pairs", n(r.owed_pairs));
+    s.set("partition_owed_undelivered", n(r.owed_undelivered));
+    s.set("heal_lag_p99_s", r.lag_p99_s);
+    if (r.heal_to_full_delivery_s)
+        s.set("heal_to_full_delivery_s", *r.heal_to_full_delivery_s);
+    else
+        s.set_null("heal_to_full_delivery_s");
+}
+
 void write_csvs(const ScenarioOptions& o, const DeliveryReport& rep,
-                const std::vector<NodeLoadRow>& nodes) {
+                const std::vector<NodeLoadRow>& nodes, const std::optional<SplitReport>& split) {
     if (o.csv_dir.empty()) return;
     std::filesystem::create_directories(o.csv_dir);
     const std::string base = o.csv_dir + "/paper-synthetic";
@@ -75,6 +108,11 @@ void write_csvs(const ScenarioOptions& o, const DeliveryReport& rep,
     write_timeseries_csv(ts, rep);
     write_nodes_csv(nd, nodes);
     write_late_pairs_csv(late, rep);
+    if (split) {
+        std::ofstream sp(base + "-partition.csv");
+        write_split_csv(sp, *split);
+        if (!sp) throw std::runtime_error("cannot write " + base + "-partition.csv");
+    }
 }
 
 }  // namespace
@@ -99,13 +137,15 @@ Summary run_paper_synthetic(const ScenarioOptions& o) {
     const Duration fail_at = measure_from + seconds(o.param("fail_s", 600));
     const Duration replace_period = seconds(o.param("replace_period_s", 300));
     const double fraction = o.param("fraction", 0.1);
+    const double partition_fraction = o.param("partition_fraction", 0.5);
+    const Duration heal_at = fail_at + seconds(o.param("partition_s", 120));
     const Duration window = seconds(o.param("window_s", 10));
     const int tries = static_cast<int>(o.param("publish_tries", 10));
     const bool count_copies = o.param("count_copies", 1) != 0;
     if (rate <= 0 || n_topics == 0 || per_node == 0 || window <= Duration(0))
         throw std::invalid_argument(
             "--param rate, topics, clients_per_node, window_s must be positive");
-    const char* churn_names[] = {"none", "crash10", "replace10", "mailboxes"};
+    const char* churn_names[] = {"none", "crash10", "replace10", "mailboxes", "partition"};
     s.set("churn", churn_names[static_cast<int>(churn)]);
     s.set("sim_seconds", secs(end));
     s.set("topics", static_cast<unsigned long>(n_topics));
@@ -122,8 +162,18 @@ Summary run_paper_synthetic(const ScenarioOptions& o) {
     cfg.network.loss = o.loss;
     cfg.core_factory = elmo_node_factory(stack);
 
+    ClientConfig ccfg;
+    ccfg.online = DurationDist::exponential(seconds(o.param("online_s", 600)));
+    ccfg.offline = DurationDist::exponential(seconds(o.param("offline_s", 1200)));
+
     // Declared before the simulation: the clients' observers write into it until the end.
+    // The direct latency reads the network, which exists only once the simulation does.
+    const Network* network = nullptr;
     DeliveryConfig dc;
+    dc.direct_latency_ms = [&network, &ccfg, seed = o.seed](MetricsClient a, std::uint32_t ha,
+                                                          MetricsClient b, std::uint32_t hb) {
+        return network ? direct_latency_ms(*network, seed, ccfg, a, ha, b, hb) : 0.0;
+    };
     dc.origin = Engine::epoch();
     dc.measure_from = Engine::to_time_point(measure_from);
     dc.measure_to = Engine::to_time_point(measure_to);
@@ -132,10 +182,8 @@ Summary run_paper_synthetic(const ScenarioOptions& o) {
     std::uint64_t publish_invalid = 0;
 
     Simulation sim(cfg);
+    network = &sim.network();
     sim.add_nodes(o.nodes);
-    ClientConfig ccfg;
-    ccfg.online = DurationDist::exponential(seconds(o.param("online_s", 600)));
-    ccfg.offline = DurationDist::exponential(seconds(o.param("offline_s", 1200)));
     Clients clients(sim, ccfg);
     NodeLoad load(sim);
 
@@ -233,7 +281,8 @@ Summary run_paper_synthetic(const ScenarioOptions& o) {
                 ++refused;
                 return;
             }
-            rec.published(*id, topic, c, now);
+            rec.published(*id, topic, c, now,
+                          [&clients](MetricsClient x) { return clients.home(x); });
             ++published;
             clients.wake(c, client->core().next_wakeup());
             return;
@@ -260,6 +309,7 @@ Summary run_paper_synthetic(const ScenarioOptions& o) {
     // Failures.
     std::optional<Duration> failure;
     std::size_t crashed = 0;
+    std::vector<HostId> cut_off;  // partition: the nodes on side 1 (sorted)
     Churn churner(sim);
     switch (churn) {
         case ChurnCase::none:
@@ -281,6 +331,11 @@ Summary run_paper_synthetic(const ScenarioOptions& o) {
                 for (HostId h : victims) sim.crash(h);
                 crashed = victims.size();
             });
+            break;
+        case ChurnCase::partition:
+            failure = fail_at;
+            churner.partition(fail_at, heal_at - fail_at, partition_fraction,
+                              [&cut_off](const std::vector<HostId>& side) { cut_off = side; });
             break;
     }
 
@@ -451,7 +506,40 @@ Summary run_paper_synthetic(const ScenarioOptions& o) {
               holders.empty() ? 0.0
                               : static_cast<double>(total) / static_cast<double>(holders.size()));
     }
-    write_csvs(o, rep, node_rows);
+    // Delay penalty (appended keys; null without samples).
+    if (rep.delay_penalty_samples > 0) {
+        s.set("delay_penalty_p50", rep.delay_penalty_p50);
+        s.set("delay_penalty_p90", rep.delay_penalty_p90);
+        s.set("delay_penalty_p99", rep.delay_penalty_p99);
+        s.set("direct_latency_p50_ms", rep.direct_latency_p50_ms);
+    } else {
+        for (const char* k : {"delay_penalty_p50", "delay_penalty_p90", "delay_penalty_p99",
+                              "direct_latency_p50_ms"})
+            s.set_null(k);
+    }
+    s.set("delay_penalty_samples", static_cast<unsigned long>(rep.delay_penalty_samples));
+    std::optional<SplitReport> split;
+    if (churn == ChurnCase::partition) {
+        // Sides by the home at publication (phones may have moved since).
+        split = rec.split_report(Engine::to_time_point(end), Engine::to_time_point(fail_at),
+                                 Engine::to_time_point(heal_at), [&cut_off](std::uint32_t h) {
+                                     return std::binary_search(cut_off.begin(), cut_off.end(), h)
+                                                ? 1
+                                                : 0;
+                                 });
+        add_split(s, *split, cut_off.size(), secs(heal_at));
+        if (o.progress)
+            for (const auto& u : split->undelivered_samples) {
+                char buf[200];
+                std::snprintf(buf, sizeof buf,
+                              "split, never delivered: %s from client %u at %.3f s (accepted "
+                              "%.3f s) to client %u, online from %.3f s, %s side",
+                              u.topic.c_str(), u.publisher, u.published_s, u.accepted_s,
+                              u.subscriber, u.owed_from_s, u.same_side ? "same" : "other");
+                *o.progress << buf << "\n";
+            }
+    }
+    write_csvs(o, rep, node_rows, split);
     scenario_util::add_run_stats(s, sim, wall0);
     return s;
 }
