@@ -64,6 +64,13 @@ ElmoStackConfig elmo_stack_from(const std::map<std::string, std::string>& params
         {"max_bytes_per_topic", [&](double v) { m.max_bytes_per_topic = static_cast<std::size_t>(v); }},
         {"max_event_age", [&](double v) { m.max_event_age = dur(v); }},
         {"max_seen_ids_per_topic", [&](double v) { m.max_seen_ids_per_topic = static_cast<std::size_t>(v); }},
+        // Gossip knobs (GossipParams), prefixed.
+        {"gossip_max_peers", [&](double v) { c.gossip.max_peers_per_topic = static_cast<std::size_t>(v); }},
+        {"gossip_ihave_flush_interval", [&](double v) { c.gossip.ihave_flush_interval = dur(v); }},
+        {"gossip_ihave_timeout", [&](double v) { c.gossip.ihave_timeout = dur(v); }},
+        {"gossip_graft_timeout", [&](double v) { c.gossip.graft_timeout = dur(v); }},
+        {"gossip_digest_period", [&](double v) { c.gossip.digest_period = dur(v); }},
+        {"gossip_dead_after", [&](double v) { c.gossip.dead_after = dur(v); }},
         // Client knobs (ClientParams), prefixed: the same names exist on the node side.
         {"client_poll_period", [&](double v) { c.client.poll_period = dur(v); }},
         {"client_seen_ids_per_topic", [&](double v) { c.client.seen_ids_per_topic = static_cast<std::size_t>(v); }},
@@ -97,6 +104,7 @@ CoreFactory elmo_node_factory(const ElmoStackConfig& config) {
         NodeCoreConfig c;
         c.params = config.node;
         c.mailbox = config.mailbox;
+        c.gossip = config.gossip;
         c.id = ctx.id;
         c.endpoint = ctx.self;
         c.seed = ctx.seed;

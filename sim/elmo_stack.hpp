@@ -20,12 +20,13 @@ namespace elmo::sim {
 struct ElmoStackConfig {
     NodeParams node;
     mailbox::MailboxParams mailbox;
+    gossip::GossipParams gossip;
     ClientParams client;
 };
 
 // The stack's parameters with scenario overrides (--param key=value) applied: every NodeParams
 // and MailboxParams knob by its field name (durations in seconds, e.g. hint_refresh=60,
-// idle_period=1800). An unknown key or a bad value throws std::invalid_argument naming it.
+// idle_period=1800), GossipParams knobs prefixed gossip_ (e.g. gossip_ihave_timeout=0.5). An unknown key or a bad value throws std::invalid_argument naming it.
 ElmoStackConfig elmo_stack_from(const std::map<std::string, std::string>& params);
 
 // Every node runs a NodeCore fed with the node's client connections.
