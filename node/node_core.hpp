@@ -217,14 +217,24 @@ private:
     void topic_adopted(TimePoint now, const std::string& topic);
 
     // ---- node_directory.cpp: the DHT as a directory of mailboxes ----
+    struct DirectoryQuery {
+        std::string topic;
+        std::uint64_t lookup_generation = 0;
+        bool replica = false;  // a read of the topic's history replica, not of its mailboxes
+        TimePoint sent{};
+    };
     static DirectoryKey directory_key(const std::string& topic);
     void directory_announce(const std::string& topic);
     void directory_refresh(TimePoint now);
     // Asks who holds `topic` for the lookup of that generation (a discovery or a client's).
-    void directory_query(const std::string& topic, std::uint64_t lookup_generation);
+    void directory_query(TimePoint now, const std::string& topic, std::uint64_t lookup_generation);
+    // Whether a query of `topic` (of the replica if `replica`) may go out now; a pending one
+    // of the same kind and topic is reused (`pending`). Bounds the DHT gets in flight.
+    bool directory_query_room(TimePoint now, const std::string& topic, bool replica,
+                              DirectoryQuery** pending);
     // ---- node_replica.cpp: the history replica in the DHT ----
     void replicate_event(const wire::Event& event);
-    void replica_query(const std::string& topic);
+    void replica_query(TimePoint now, const std::string& topic);
     void on_replica_answer(TimePoint now, const std::string& topic, const std::vector<Bytes>& values);
 
     // ---- node_dissemination.cpp: store, push, poll, links (DESIGN 2.4-2.6) ----
@@ -295,14 +305,9 @@ private:
     std::set<std::tuple<TimePoint, std::string, int>> discovery_due_;  // (due, topic, round)
     std::map<std::string, TimePoint> intro_sent_;
     DirectoryPort* directory_ = nullptr;
-    struct DirectoryQuery {
-        std::string topic;
-        std::uint64_t lookup_generation = 0;
-        bool replica = false;  // a read of the topic's history replica, not of its mailboxes
-    };
     // Next replica slot per held topic (erased when the topic goes).
     std::map<std::string, std::uint32_t> replica_next_slot_;
-    // Queries out, by id; bounded by max_lookups (the oldest is forgotten, counted).
+    // Queries out, by id; bounded by max_directory_queries (see directory_query_room).
     std::map<std::uint64_t, DirectoryQuery> directory_queries_;
     bool directory_timer_ = false;  // a directory_refresh timer is pending
     // Nodes that recently failed to answer, until when (bounded by known_topics_max).

@@ -44,14 +44,38 @@ void NodeCore::directory_refresh(TimePoint now) {
     schedule(now + config_.params.directory_refresh, TimerKind::directory_refresh);
 }
 
-void NodeCore::directory_query(const std::string& topic, std::uint64_t lookup_generation) {
-    if (!directory_ || !config_.params.use_directory) return;
-    if (directory_queries_.size() >= max_lookups) {
-        directory_queries_.erase(directory_queries_.begin());  // its answer will be ignored
+bool NodeCore::directory_query_room(TimePoint now, const std::string& topic, bool replica,
+                                    DirectoryQuery** pending) {
+    *pending = nullptr;
+    for (auto it = directory_queries_.begin(); it != directory_queries_.end();) {
+        if (now - it->second.sent >= config_.params.directory_query_timeout) {
+            it = directory_queries_.erase(it);  // a late answer is ignored
+            continue;
+        }
+        if (it->second.replica == replica && it->second.topic == topic) *pending = &it->second;
+        ++it;
+    }
+    if (*pending) return false;
+    if (directory_queries_.size() >= config_.params.max_directory_queries) {
         ++stats_.directory_queries_dropped;
+        return false;
+    }
+    return true;
+}
+
+void NodeCore::directory_query(TimePoint now, const std::string& topic,
+                               std::uint64_t lookup_generation) {
+    if (!directory_ || !config_.params.use_directory) return;
+    DirectoryQuery* pending = nullptr;
+    if (!directory_query_room(now, topic, false, &pending)) {
+        if (pending) {  // its answer goes to this lookup
+            pending->lookup_generation = lookup_generation;
+            ++stats_.directory_queries_joined;
+        }
+        return;
     }
     const std::uint64_t id = fresh_id();
-    directory_queries_[id] = DirectoryQuery{topic, lookup_generation};
+    directory_queries_[id] = DirectoryQuery{topic, lookup_generation, false, now};
     ++stats_.directory_queries;
     directory_->query(id, directory_key(topic));
 }

@@ -166,7 +166,7 @@ void NodeCore::mirror_gossip_notices(TimePoint now) {
 void NodeCore::topic_adopted(TimePoint now, const std::string& topic) {
     topics_changed(now);
     directory_announce(topic);
-    replica_query(topic);  // what the topic's earlier mailboxes stored from clients
+    replica_query(now, topic);  // what the topic's earlier mailboxes stored from clients
     if (!directory_timer_ && directory_ && config_.params.use_directory) {
         directory_timer_ = true;
         schedule(now + config_.params.directory_refresh, TimerKind::directory_refresh);
@@ -195,7 +195,7 @@ void NodeCore::run_discovery(TimePoint now) {
         Lookup& l = lookups_[topic];
         l.discovery = true;
         l.generation = fresh_id();
-        directory_query(topic, l.generation);
+        directory_query(now, topic, l.generation);
         l.deadline = now + config_.params.lookup_timeout;
         schedule(l.deadline, TimerKind::lookup_deadline);
         ++stats_.discovery_walks;

@@ -55,14 +55,12 @@ void NodeCore::replicate_event(const wire::Event& event) {
                          DirectoryValueKind::event_replica);
 }
 
-void NodeCore::replica_query(const std::string& topic) {
+void NodeCore::replica_query(TimePoint now, const std::string& topic) {
     if (!directory_ || !config_.params.use_directory || replica_slots(config_.params) == 0) return;
-    if (directory_queries_.size() >= max_lookups) {
-        directory_queries_.erase(directory_queries_.begin());  // its answer will be ignored
-        ++stats_.directory_queries_dropped;
-    }
+    DirectoryQuery* pending = nullptr;
+    if (!directory_query_room(now, topic, true, &pending)) return;
     const std::uint64_t id = fresh_id();
-    directory_queries_[id] = DirectoryQuery{topic, 0, true};
+    directory_queries_[id] = DirectoryQuery{topic, 0, true, now};
     ++stats_.replica_queries;
     directory_->query(id, replica_key(topic));
 }

@@ -84,7 +84,8 @@ struct NodeStats {
     std::uint64_t directory_queries = 0;
     std::uint64_t directory_answers = 0;          // queries answered with at least one mailbox
     std::uint64_t directory_values_bad = 0;       // values that are not an entry of the topic
-    std::uint64_t directory_queries_dropped = 0;  // forgotten over the bound
+    std::uint64_t directory_queries_dropped = 0;  // not sent: too many in flight (walks alone)
+    std::uint64_t directory_queries_joined = 0;   // a lookup took over its topic's pending query
     std::uint64_t lookups_found_in_directory = 0;
     // the history replica
     std::uint64_t replica_puts = 0;               // events put in the DHT replica
@@ -159,6 +160,7 @@ struct NodeStats {
         directory_answers += o.directory_answers;
         directory_values_bad += o.directory_values_bad;
         directory_queries_dropped += o.directory_queries_dropped;
+        directory_queries_joined += o.directory_queries_joined;
         lookups_found_in_directory += o.lookups_found_in_directory;
         replica_puts += o.replica_puts;
         replica_queries += o.replica_queries;
@@ -177,7 +179,7 @@ struct NodeStats {
 };
 
 static_assert(sizeof(NodeStats) ==
-                  sizeof(std::uint64_t) * (68 + wire::decode_error_code_count + 33),
+                  sizeof(std::uint64_t) * (69 + wire::decode_error_code_count + 33),
               "NodeStats gained a field: add it to operator+=");
 
 }  // namespace elmo

@@ -52,7 +52,7 @@ void NodeCore::start_lookup(TimePoint now, const std::string& topic, std::uint64
     lookup.deadline = now + config_.params.lookup_timeout;
     schedule(lookup.deadline, TimerKind::lookup_deadline);
     // The directory is asked beside the walks (not for one more mailbox: it knows no room).
-    if (!lookup.need_new) directory_query(topic, lookup.generation);
+    if (!lookup.need_new) directory_query(now, topic, lookup.generation);
     launch_walks(now, topic, lookup);
 }
 

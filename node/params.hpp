@@ -77,6 +77,14 @@ struct NodeParams {
     // that do not die with the mailboxes (0: none).
     std::size_t nodes_for_clients = 4;
     std::chrono::seconds directory_refresh{300};
+    // DHT gets in flight per node (directory and replica reads), one per topic and kind: a
+    // lookup of a topic whose query is pending takes it over; beyond the bound a lookup walks
+    // alone (counted). OpenDHT's cost per answer grows with the gets in flight: 13,000 phones
+    // subscribing at once (the Higgs replay) stalled a 1,500-node simulation for minutes.
+    std::size_t max_directory_queries = 32;
+    // A query unanswered this long is forgotten (the driver answers every query; this guards
+    // the bound against one that never is).
+    std::chrono::seconds directory_query_timeout{60};
     // The history replica (docs/dissemination.md, "History replica"): every event a mailbox
     // stores from a client is also put in the DHT under its topic's replica key, in one of this
     // many slots per topic (a ring: the next event overwrites the oldest slot), and a node that

@@ -331,6 +331,12 @@ std::vector<Spec> make_specs() {
     s.push_back(seconds_option("node.directory_refresh",
                                "a mailbox re-announces its topics this often",
                                ELMOD_FIELD(node.directory_refresh), 1, 599));
+    s.push_back(integer("node.max_directory_queries",
+                        "DHT gets in flight (directory and replica reads); beyond, walks alone",
+                        ELMOD_FIELD(node.max_directory_queries), 1, 4096));
+    s.push_back(seconds_option("node.directory_query_timeout",
+                               "a DHT get unanswered this long is forgotten",
+                               ELMOD_FIELD(node.directory_query_timeout), 1, 3600));
     s.push_back(integer("node.event_replica_slots",
                         "slots of a topic's history replica in the DHT (0: off)",
                         ELMOD_FIELD(node.event_replica_slots), 0, 128));

@@ -141,3 +141,48 @@ TEST(NodeDirectory, StaleEntriesDoNotHideALiveMailbox) {
 
 }  // namespace
 }  // namespace elmo::test
+
+namespace elmo::test {
+namespace {
+
+std::size_t queries_for(const FakeDht& dht, std::size_t node, const std::string& topic) {
+    std::size_t n = 0;
+    for (const auto& [id, key] : dht.ports[node].queries)
+        n += key == NodeCore::replica_key(topic) ? 0 : 1;
+    return n;
+}
+
+// One DHT get per topic in flight: a later lookup or discovery of the topic takes over the
+// pending query instead of sending another (OpenDHT's cost per answer grows with the gets in
+// flight; a subscribe storm stalled a simulation).
+TEST(NodeDirectory, APendingQueryIsTakenOverNotRepeated) {
+    SplitWorld s;
+    s.c.connect_client(1, 2, cid(2));
+    s.c.client_frame(1, 2, wire::Subscribe{2, "u", {}});
+    s.c.run_for(40s);  // elected (nobody holds "u"), then discovery asks again at 2 s and 30 s
+    ASSERT_TRUE(s.c.core(1).mailbox().holds("u"));
+    EXPECT_EQ(queries_for(s.dht, 1, "u"), 1u) << "the directory was asked once";
+    EXPECT_GE(s.c.core(1).stats().directory_queries_joined, 1u);
+}
+
+// Beyond max_directory_queries in flight a lookup walks alone, and still succeeds.
+TEST(NodeDirectory, BeyondTheBoundLookupsWalkAlone) {
+    NodeCoreConfig base;
+    base.params.max_directory_queries = 2;
+    CoreCluster c{2, base};
+    FakeDht dht{c, 2};
+    c.link(0, 1);
+    c.start();
+    c.connect_client(0, 1, cid(1));
+    for (std::uint64_t i = 0; i < 4; ++i)
+        c.client_frame(0, 1, wire::Subscribe{10 + i, "t" + std::to_string(i), {}});
+    c.run_for(1s);
+    EXPECT_EQ(dht.ports[0].queries.size(), 2u);
+    EXPECT_GE(c.core(0).stats().directory_queries_dropped, 2u);
+    c.run_for(15s);
+    for (std::uint64_t i = 0; i < 4; ++i)
+        EXPECT_TRUE(c.core(0).mailbox().holds("t" + std::to_string(i))) << i;
+}
+
+}  // namespace
+}  // namespace elmo::test
