@@ -73,9 +73,18 @@ std::optional<wire::NodeAddr> TopicTree::peer_addr(const NodeId& id) const {
 }
 
 void TopicTree::heard(const NodeId& id, TimePoint now) {
-    if (auto it = peers_.find(id); it != peers_.end()) {
-        it->second.last_heard = std::max(it->second.last_heard, now);
-        it->second.ever_heard = true;
+    auto it = peers_.find(id);
+    if (it == peers_.end()) return;
+    Peer& p = it->second;
+    p.last_heard = std::max(p.last_heard, now);
+    p.ever_heard = true;
+    // Back after a digest went unanswered: after a partition heals, the events each side got
+    // meanwhile are compared within seconds, not at the next period (up to a minute later).
+    if (p.last_digest_unanswered != TimePoint::max() &&
+        now - p.last_digest_unanswered > ctx_.params->digest_followup) {
+        p.last_digest_unanswered = TimePoint::max();
+        p.next_digest = std::min(p.next_digest, now + ctx_.params->digest_followup);
+        ++ctx_.counters->digests_after_silence;
     }
 }
 
@@ -245,6 +254,7 @@ void TopicTree::on_digest_want(const NodeId& from, const std::vector<wire::Event
     auto it = peers_.find(from);
     if (it == peers_.end()) return;
     Peer& p = it->second;
+    p.last_digest_unanswered = TimePoint::max();
     std::size_t truncated = 0;
     auto not_found = send_events(p, ids, wire::GossipKind::repair, &truncated);
     // A peer that lacks more than one reply carries (a mailbox elected after its topic's others
@@ -357,6 +367,7 @@ std::vector<wire::NodeAddr> TopicTree::fire_digests(TimePoint now) {
             continue;
         }
         p.listed = listing.last;
+        p.last_digest_unanswered = now;
         send(p, wire::Digest{topic_, ctx_.self, std::move(listing.ids)});
         ++ctx_.counters->digests_sent;
     }

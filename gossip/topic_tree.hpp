@@ -96,6 +96,10 @@ class TopicTree {
         TimePoint last_heard{};
         bool ever_heard = false;  // anything from the peer since the link (its join arrived)
         TimePoint next_digest{};
+        // When the last digest to this peer was sent, while it is unanswered (max: none). Every
+        // digest is answered; hearing from the peer long after one was not means the link was
+        // broken (a partition, lost datagrams) and what it missed meanwhile is compared at once.
+        TimePoint last_digest_unanswered = TimePoint::max();
         // Seen-set positions: the last one listed in a digest to this peer, and the last one
         // the peer acknowledged (a DigestWant not asking for it or anything before it).
         std::uint64_t listed = 0;
