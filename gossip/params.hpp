@@ -26,7 +26,11 @@ struct GossipParams {
     // ---- tree repair (GRAFT) ----
     // An id announced by IHAVE and not received within this is grafted from its first announcer.
     // Must exceed the usual lag of the eager path behind the lazy one (tree depth x latency).
-    Duration ihave_timeout = std::chrono::milliseconds(1000);
+    // It is also the extra delay of every event that reaches a mailbox by graft, which at 1,500
+    // nodes is the latency tail: the hottest topic's ~20 mailboxes, publishing concurrently,
+    // keep re-pruning their tree (seed 1, 15 min: p90/p99 1,545/1,926 ms at 1 s, 1,023/1,425 ms
+    // at 0.5 s, the same grafts and duplicates; docs/results.md session 6).
+    Duration ihave_timeout = std::chrono::milliseconds(500);
     // A graft not answered within this moves on to the next announcer.
     Duration graft_timeout = std::chrono::milliseconds(500);
     // Ids waiting for their eager copy, per topic. When full, newly announced ids are not tracked
