@@ -4,7 +4,9 @@
 #include <opendht/dht.h>
 
 #include <map>
+#include <set>
 
+#include "node/dht_value_types.hpp"
 #include "sim/ping_protocol.hpp"
 #include "sim/simulation.hpp"
 
@@ -152,6 +154,60 @@ TEST(SimNode, CrashAndLeave) {
     // The survivors drop the dead node from their tables in time; nobody crashes meanwhile.
     sim.run_for(5min);
     EXPECT_EQ(sim.live_count(), small_net - 1);
+}
+
+}  // namespace
+}  // namespace elmo::sim
+
+namespace elmo::sim {
+namespace {
+
+// The history replica's ring (node/node_replica.cpp) relies on a slot being overwritten by the
+// next event put there (same value id and sequence number 0, as the core puts them), by the
+// same mailbox or another one, in the real DHT (OpenDHT's default type refuses edits; the
+// replica's type accepts them), and on its values living an hour.
+TEST(SimNode, AReplicaSlotIsOverwrittenByTheNextPut) {
+    SimConfig cfg;
+    cfg.seed = 9;
+    Simulation sim(cfg);
+    sim.add_nodes(small_net);
+    ASSERT_TRUE(sim.run_until([&] { return all_good(sim, enough_good); }, Duration(180s)));
+    const auto key = dht::InfoHash::get("replica-slot-key");
+    auto put_from = [&](HostId h, const std::string& data, std::uint16_t seq) {
+        bool done = false;
+        sim.node(h).with_dht([&](dht::Dht& d) {
+            auto v = std::make_shared<dht::Value>(
+                reinterpret_cast<const std::uint8_t*>(data.data()), data.size());
+            v->id = 7;
+            v->seq = seq;
+            v->type = dht_value_type(DirectoryValueKind::event_replica);
+            d.put(key, v, [&](bool) { done = true; });
+        });
+        sim.run_until([&] { return done; }, sim.now() + 30s);
+    };
+    auto read_from = [&](HostId h) {
+        bool done = false;
+        std::set<std::string> seen;
+        sim.node(h).with_dht([&](dht::Dht& d) {
+            d.get(key, [&](const std::vector<std::shared_ptr<dht::Value>>& vs) {
+                for (const auto& v : vs) seen.insert(std::string(v->data.begin(), v->data.end()));
+                return true;
+            }, [&](bool) { done = true; });
+        });
+        sim.run_until([&] { return done; }, sim.now() + 60s);
+        return seen;
+    };
+    put_from(3, "first", 0);
+    EXPECT_EQ(read_from(17), (std::set<std::string>{"first"}));
+    put_from(3, "second", 0);
+    EXPECT_EQ(read_from(18), (std::set<std::string>{"second"}));
+    put_from(5, "third", 0);  // another mailbox of the topic
+    EXPECT_EQ(read_from(19), (std::set<std::string>{"third"}));
+    // The replica's own type lives event_replica_lifetime (1 h), not OpenDHT's default 10 min.
+    sim.run_for(20min);
+    EXPECT_EQ(read_from(20), (std::set<std::string>{"third"}));
+    sim.run_for(50min);
+    EXPECT_TRUE(read_from(20).empty());
 }
 
 }  // namespace
