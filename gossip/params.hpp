@@ -29,8 +29,9 @@ struct GossipParams {
     // It is also the extra delay of every event that reaches a mailbox by graft, which at 1,500
     // nodes is the latency tail: the hottest topic's ~20 mailboxes, publishing concurrently,
     // keep re-pruning their tree (seed 1, 15 min: p90/p99 1,545/1,926 ms at 1 s, 1,023/1,425 ms
-    // at 0.5 s, the same grafts and duplicates; docs/results.md session 6).
-    Duration ihave_timeout = std::chrono::milliseconds(500);
+    // at 0.5 s, 895/1,205 ms at 0.3 s, with fewer grafts (6,999, 6,756, 6,202) and the same
+    // duplicates per delivery; docs/results.md session 6).
+    Duration ihave_timeout = std::chrono::milliseconds(300);
     // A graft not answered within this moves on to the next announcer.
     Duration graft_timeout = std::chrono::milliseconds(500);
     // Ids waiting for their eager copy, per topic. When full, newly announced ids are not tracked

@@ -3,7 +3,12 @@
 // daemon's DhtDriver). How long a value lives is decided by the node that stores it, from its own
 // type registry, so every node of a network must register the same types.
 #include <opendht/dht.h>
+#include <opendht/node.h>
 #include <opendht/value.h>
+
+#include <cstring>
+#include <memory>
+#include <vector>
 
 #include "node/ports.hpp"
 
@@ -15,6 +20,27 @@ inline constexpr dht::ValueType::Id event_replica_value_type = 0x4552;
 inline dht::ValueType::Id dht_value_type(DirectoryValueKind kind) {
     return kind == DirectoryValueKind::event_replica ? event_replica_value_type
                                                      : dht::ValueType::USER_DATA.id;
+}
+
+// The nodes a finished DHT search ended at, closest to the key first (the directory's
+// rendezvous, docs/dissemination.md), as the core's neighbours.
+inline std::vector<Neighbour> closest_nodes(const std::vector<std::shared_ptr<dht::Node>>& nodes,
+                                            Endpoint (*to_endpoint)(const sockaddr_storage&,
+                                                                    socklen_t)) {
+    std::vector<Neighbour> out;
+    for (const auto& n : nodes) {
+        if (!n) continue;
+        const dht::SockAddr& a = n->getAddr();
+        sockaddr_storage ss{};
+        if (a.getLength() > sizeof ss) continue;
+        std::memcpy(&ss, a.get(), a.getLength());
+        Neighbour nb;
+        std::memcpy(nb.id.data(), n->id.data(), nb.id.size());
+        nb.endpoint = to_endpoint(ss, a.getLength());
+        if (nb.endpoint.valid()) out.push_back(nb);
+        if (out.size() == 8) break;
+    }
+    return out;
 }
 
 inline void register_value_types(dht::Dht& dht) {

@@ -52,8 +52,11 @@ public:
     // The DHT directory (optional; null: walks only). Set before on_start.
     void set_directory(DirectoryPort* directory) { directory_ = directory; }
     // The values found under a query's key (empty: none, or the query failed).
+    // `closest`: the nodes the DHT search ended at, closest to the key first (the rendezvous
+    // asked to adopt a topic nobody holds; empty when the driver does not know them).
     TimePoint on_directory_answer(TimePoint now, std::uint64_t query_id,
-                                  const std::vector<Bytes>& values);
+                                  const std::vector<Bytes>& values,
+                                  const std::vector<Neighbour>& closest = {});
 
     // Daemon life cycle. At a restart the daemon fills mailbox_for_restore() from its journal
     // before on_start, then calls topics_restored so that gossip, links and discovery resume for
@@ -118,6 +121,9 @@ private:
         bool discovery = false;                  // a mailbox's search for its topic's others
         std::uint64_t generation = 0;            // tells this lookup from a later one
         std::uint64_t adopt_in_flight = 0;       // AdoptRequest awaiting its answer, or 0
+        // The DHT node closest to the topic's directory key, when the directory named no live
+        // mailbox: asked to adopt before any recruit, so that homes electing at once agree.
+        std::optional<wire::NodeAddr> rendezvous;
     };
     enum class RequestKind : std::uint8_t { register_client, adopt, store, poll };
     struct Request {
@@ -181,6 +187,8 @@ private:
     void on_lookup_deadline(TimePoint now, const std::string& topic);
     void finish_walks(TimePoint now, const std::string& topic);
     void try_adopt(TimePoint now, const std::string& topic);
+    // This node takes the topic if it has room; false if refused (full) or already tried.
+    bool elect_self(TimePoint now, Lookup& lookup, const std::string& topic);
     void on_adopt_reply(TimePoint now, std::uint64_t request_id, const wire::AdoptReply& r);
     void on_adopt_timeout(TimePoint now, const Request& req, std::uint64_t request_id);
     void send_adopt(TimePoint now, Lookup& lookup, const std::string& topic,

@@ -81,7 +81,8 @@ void NodeCore::directory_query(TimePoint now, const std::string& topic,
 }
 
 TimePoint NodeCore::on_directory_answer(TimePoint now, std::uint64_t query_id,
-                                        const std::vector<Bytes>& values) {
+                                        const std::vector<Bytes>& values,
+                                        const std::vector<Neighbour>& closest) {
     auto it = directory_queries_.find(query_id);
     if (it == directory_queries_.end()) {
         ++stats_.unexpected_messages;
@@ -115,7 +116,18 @@ TimePoint NodeCore::on_directory_answer(TimePoint now, std::uint64_t query_id,
     // ones from everybody (after every mailbox crashed, 40 entries, the same 16 always kept).
     std::shuffle(found.begin(), found.end(), rng_);
     if (found.size() > wire::max_walk_hits) found.resize(wire::max_walk_hits);
-    if (found.empty()) return next_wakeup();
+    if (found.empty()) {
+        // Nobody holds the topic. Every home whose lookup fails now would elect a different
+        // node (itself, or a recruit its walks met): a flash crowd made 763 mailboxes of one
+        // topic. The node the DHT puts nearest the key is the same for all of them.
+        auto l = lookups_.find(q.topic);
+        if (config_.params.rendezvous_election && !closest.empty() && l != lookups_.end() &&
+            l->second.generation == q.lookup_generation && !l->second.discovery &&
+            !l->second.need_new && !suspected(closest.front().id, now))
+            l->second.rendezvous =
+                wire::NodeAddr::from(closest.front().id, closest.front().endpoint);
+        return next_wakeup();
+    }
     ++stats_.directory_answers;
     for (const auto& a : found) known_.learn(q.topic, a, now);
     if (mailbox_.holds(q.topic))

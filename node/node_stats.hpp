@@ -86,6 +86,7 @@ struct NodeStats {
     std::uint64_t directory_values_bad = 0;       // values that are not an entry of the topic
     std::uint64_t directory_queries_dropped = 0;  // not sent: too many in flight (walks alone)
     std::uint64_t directory_queries_joined = 0;   // a lookup took over its topic's pending query
+    std::uint64_t rendezvous_adopts = 0;          // AdoptRequests to a topic's rendezvous node
     std::uint64_t lookups_found_in_directory = 0;
     // the history replica
     std::uint64_t replica_puts = 0;               // events put in the DHT replica
@@ -161,6 +162,7 @@ struct NodeStats {
         directory_values_bad += o.directory_values_bad;
         directory_queries_dropped += o.directory_queries_dropped;
         directory_queries_joined += o.directory_queries_joined;
+        rendezvous_adopts += o.rendezvous_adopts;
         lookups_found_in_directory += o.lookups_found_in_directory;
         replica_puts += o.replica_puts;
         replica_queries += o.replica_queries;
@@ -179,7 +181,7 @@ struct NodeStats {
 };
 
 static_assert(sizeof(NodeStats) ==
-                  sizeof(std::uint64_t) * (69 + wire::decode_error_code_count + 33),
+                  sizeof(std::uint64_t) * (70 + wire::decode_error_code_count + 33),
               "NodeStats gained a field: add it to operator+=");
 
 }  // namespace elmo

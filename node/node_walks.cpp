@@ -255,6 +255,15 @@ void NodeCore::try_adopt(TimePoint now, const std::string& topic) {
         lookups_.erase(it);
         return;
     }
+    // The topic's rendezvous node first (every home electing at this moment asks the same one).
+    if (lookup.rendezvous && !lookup.adopt_tried.contains(lookup.rendezvous->id)) {
+        if (lookup.rendezvous->id != config_.id) {
+            ++stats_.rendezvous_adopts;
+            send_adopt(now, lookup, topic, *lookup.rendezvous);
+            return;
+        }
+        if (elect_self(now, lookup, topic)) return;
+    }
     // The least loaded recruit the walks met, this node included when it is recruiting itself.
     std::vector<wire::RecruitOffer> offers = lookup.recruits;
     if (recruiting(now)) {
@@ -273,18 +282,7 @@ void NodeCore::try_adopt(TimePoint now, const std::string& topic) {
         send_adopt(now, lookup, topic, offers.front().node);
         return;
     }
-    if (!lookup.adopt_tried.contains(config_.id)) {
-        lookup.adopt_tried.insert(config_.id);
-        auto adopted = mailbox_.adopt_topic(topic, now);
-        if (adopted != mailbox::AdoptResult::refused_full) {
-            if (adopted == mailbox::AdoptResult::adopted) {
-                ++stats_.lookups_self_elected;
-                topic_adopted(now, topic);
-            }
-            resolve_lookup(now, topic, {self_addr()});
-            return;
-        }
-    }
+    if (elect_self(now, lookup, topic)) return;
     for (const auto& n : neighbours(now)) {
         if (lookup.adopt_tried.contains(n.id)) continue;
         send_adopt(now, lookup, topic, wire::NodeAddr::from(n.id, n.endpoint));
@@ -292,6 +290,19 @@ void NodeCore::try_adopt(TimePoint now, const std::string& topic) {
     }
     ++stats_.lookups_failed;
     resolve_lookup(now, topic, {});
+}
+
+bool NodeCore::elect_self(TimePoint now, Lookup& lookup, const std::string& topic) {
+    if (lookup.adopt_tried.contains(config_.id)) return false;
+    lookup.adopt_tried.insert(config_.id);
+    auto adopted = mailbox_.adopt_topic(topic, now);
+    if (adopted == mailbox::AdoptResult::refused_full) return false;
+    if (adopted == mailbox::AdoptResult::adopted) {
+        ++stats_.lookups_self_elected;
+        topic_adopted(now, topic);
+    }
+    resolve_lookup(now, topic, {self_addr()});
+    return true;
 }
 
 void NodeCore::on_adopt_timeout(TimePoint now, const Request& req, std::uint64_t request_id) {

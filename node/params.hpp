@@ -82,6 +82,13 @@ struct NodeParams {
     // alone (counted). OpenDHT's cost per answer grows with the gets in flight: 13,000 phones
     // subscribing at once (the Higgs replay) stalled a 1,500-node simulation for minutes.
     std::size_t max_directory_queries = 32;
+    // When the directory names no live mailbox of a topic, a home whose lookup must elect one
+    // asks the node the DHT search ended at (nearest the topic's key) first, so that homes
+    // electing at once (a flash crowd, every mailbox of a hot topic dead) agree on one node
+    // (docs/dissemination.md, "Rendezvous election"). Off by default: it spreads the mailbox
+    // role over most nodes (150 nodes: 105 mailbox nodes instead of 9), against the design's
+    // few mailboxes; on, it ends the flash-crowd stall of the Higgs replay.
+    bool rendezvous_election = false;
     // A query unanswered this long is forgotten (the driver answers every query; this guards
     // the bound against one that never is).
     std::chrono::seconds directory_query_timeout{60};

@@ -49,6 +49,7 @@ ElmoStackConfig elmo_stack_from(const std::map<std::string, std::string>& params
         {"discovery_period", [&](double v) { n.discovery_period = secs(v); }},
         {"intro_interval", [&](double v) { n.intro_interval = secs(v); }},
         {"use_directory", [&](double v) { n.use_directory = v != 0; }},
+        {"rendezvous_election", [&](double v) { n.rendezvous_election = v != 0; }},
         {"max_directory_queries",
          [&](double v) { n.max_directory_queries = static_cast<std::size_t>(v); }},
         {"directory_query_timeout", [&](double v) { n.directory_query_timeout = secs(v); }},
@@ -114,8 +115,9 @@ CoreFactory elmo_node_factory(const ElmoStackConfig& config) {
         auto core = std::make_unique<NodeCore>(c, ctx.datagrams, ctx.overlay, ctx.clients);
         NodeCore* p = core.get();
         core->set_directory(ctx.directory);
-        ctx.directory_answers = [p](TimePoint now, std::uint64_t id, const std::vector<Bytes>& v) {
-            return p->on_directory_answer(now, id, v);
+        ctx.directory_answers = [p](TimePoint now, std::uint64_t id, const std::vector<Bytes>& v,
+                                    const std::vector<Neighbour>& closest) {
+            return p->on_directory_answer(now, id, v, closest);
         };
         ctx.client_events.connected = [p](TimePoint now, ClientHandle h) {
             return p->on_client_connected(now, h);

@@ -189,8 +189,9 @@ void SimNode::deliver_directory_answers(TimePoint t) {
     while (!directory_answers_pending_.empty()) {
         auto answers = std::move(directory_answers_pending_);
         directory_answers_pending_.clear();
-        for (const auto& [id, values] : answers)
-            if (directory_answers_) core_next_ = directory_answers_(t, id, values);
+        for (const auto& a : answers)
+            if (directory_answers_)
+                core_next_ = directory_answers_(t, a.query_id, a.values, a.closest);
     }
 }
 
@@ -206,7 +207,7 @@ void SimNode::Directory::announce(const DirectoryKey& key, std::uint64_t value_i
 
 void SimNode::Directory::query(std::uint64_t query_id, const DirectoryKey& key) {
     if (!n_.dht_) {
-        n_.directory_answers_pending_.push_back({query_id, {}});
+        n_.directory_answers_pending_.push_back({query_id, {}, {}});
         return;
     }
     auto values = std::make_shared<std::vector<Bytes>>();
@@ -218,8 +219,9 @@ void SimNode::Directory::query(std::uint64_t query_id, const DirectoryKey& key) 
                 if (v && values->size() < max_directory_values) values->emplace_back(v->data.begin(), v->data.end());
             return true;
         },
-        [node, query_id, values](bool, const std::vector<std::shared_ptr<dht::Node>>&) {
-            node->directory_answers_pending_.push_back({query_id, std::move(*values)});
+        [node, query_id, values](bool, const std::vector<std::shared_ptr<dht::Node>>& nodes) {
+            node->directory_answers_pending_.push_back(
+                {query_id, std::move(*values), closest_nodes(nodes, &endpoint_from)});
             node->dht_next_ = std::min(node->dht_next_, node->now());
         });
     n_.dht_next_ = n_.now();

@@ -44,8 +44,8 @@ public:
 
 // Answers to the core's directory queries (NodeCore::on_directory_answer); returns the core's
 // next wake-up.
-using DirectoryAnswers =
-    std::function<TimePoint(TimePoint, std::uint64_t, const std::vector<Bytes>&)>;
+using DirectoryAnswers = std::function<TimePoint(TimePoint, std::uint64_t, const std::vector<Bytes>&,
+                                                const std::vector<Neighbour>&)>;
 
 // What a protocol core is built from (see SimConfig::core_factory).
 struct CoreContext {
@@ -199,7 +199,12 @@ private:
     std::uint32_t incarnation_;
     Rng rng_;
     // Declared before dht_ so that it outlives the DHT's callbacks.
-    std::vector<std::pair<std::uint64_t, std::vector<Bytes>>> directory_answers_pending_;
+    struct PendingAnswer {
+        std::uint64_t query_id = 0;
+        std::vector<Bytes> values;
+        std::vector<Neighbour> closest;
+    };
+    std::vector<PendingAnswer> directory_answers_pending_;
     std::unique_ptr<dht::Dht> dht_;
     std::unique_ptr<ProtocolCore> core_;
     Datagrams datagram_port_{*this};

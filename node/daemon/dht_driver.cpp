@@ -219,12 +219,14 @@ void DhtDriver::query(std::uint64_t query_id, const DirectoryKey& key) {
                         values->emplace_back(v->data.begin(), v->data.end());
                 return true;
             },
-            [answers, values, query_id](bool, const std::vector<std::shared_ptr<dht::Node>>&) {
-                answers->push_back(DirectoryAnswer{query_id, std::move(*values)});
+            [answers, values, query_id](bool,
+                                        const std::vector<std::shared_ptr<dht::Node>>& nodes) {
+                answers->push_back(DirectoryAnswer{query_id, std::move(*values),
+                                                   closest_nodes(nodes, &endpoint_from)});
             });
     } catch (const std::exception& e) {
         ++stats_.exceptions;
-        answers_->push_back(DirectoryAnswer{query_id, {}});  // every query is answered
+        answers_->push_back(DirectoryAnswer{query_id, {}, {}});  // every query is answered
     }
     next_ = TimePoint{};
 }

@@ -48,6 +48,7 @@ struct DhtDriverStats {
 struct DirectoryAnswer {
     std::uint64_t query_id = 0;
     std::vector<Bytes> values;
+    std::vector<Neighbour> closest;  // where the search ended, closest to the key first
 };
 
 class DhtDriver final : public OverlayPort, public DirectoryPort {

@@ -361,7 +361,7 @@ void Daemon::deliver_directory_answers() {
     for (int round = 0; round < 4 && dht_->has_answers(); ++round) {
         const TimePoint now = Clock::now();
         for (const auto& a : dht_->take_answers())
-            core_next_ = core_->on_directory_answer(now, a.query_id, a.values);
+            core_next_ = core_->on_directory_answer(now, a.query_id, a.values, a.closest);
     }
 }
 

@@ -331,6 +331,9 @@ std::vector<Spec> make_specs() {
     s.push_back(seconds_option("node.directory_refresh",
                                "a mailbox re-announces its topics this often",
                                ELMOD_FIELD(node.directory_refresh), 1, 599));
+    s.push_back(flag("node.rendezvous_election",
+                     "a topic nobody holds is first offered to the DHT node nearest its key",
+                     ELMOD_FIELD(node.rendezvous_election)));
     s.push_back(integer("node.max_directory_queries",
                         "DHT gets in flight (directory and replica reads); beyond, walks alone",
                         ELMOD_FIELD(node.max_directory_queries), 1, 4096));

@@ -186,3 +186,36 @@ TEST(NodeDirectory, BeyondTheBoundLookupsWalkAlone) {
 
 }  // namespace
 }  // namespace elmo::test
+
+namespace elmo::test {
+namespace {
+
+// Rendezvous election (off by default): when the directory names nobody, the home asks the node
+// the DHT search ended at to adopt, not itself or a recruit, so that homes electing at once agree.
+TEST(NodeDirectory, WithRendezvousTheNodeNearestTheKeyIsAskedFirst) {
+    NodeCoreConfig base;
+    base.params.rendezvous_election = true;
+    CoreCluster c{3, base};
+    FakeDht dht{c, 3};
+    c.link(0, 1);
+    c.link(1, 2);
+    c.start();
+    c.connect_client(0, 1, cid(1));
+    c.client_frame(0, 1, wire::Subscribe{1, "r", {}});
+    // The directory is empty; its search ended at node 2.
+    const std::vector<Neighbour> closest{{c.core(2).id(), c.core(2).endpoint()}};
+    auto qs = std::move(dht.ports[0].queries);
+    dht.ports[0].queries.clear();
+    for (const auto& [id, key] : qs) c.node(0).wake = c.core(0).on_directory_answer(c.now(), id, {}, closest);
+    c.run_for(15s);
+    EXPECT_TRUE(c.core(2).mailbox().holds("r"));
+    EXPECT_FALSE(c.core(0).mailbox().holds("r"));
+    EXPECT_EQ(c.core(0).stats().rendezvous_adopts, 1u);
+    auto r = c.last_result(0, 1);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, wire::SubscribeStatus::registered);
+    EXPECT_EQ(r->mailbox.id, c.core(2).id());
+}
+
+}  // namespace
+}  // namespace elmo::test
