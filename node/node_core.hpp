@@ -10,6 +10,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -232,6 +233,8 @@ private:
         TimePoint sent{};
     };
     static DirectoryKey directory_key(const std::string& topic);
+    // The first 20 bytes of SHA-256(prefix + topic).
+    static DirectoryKey topic_key(std::string_view prefix, const std::string& topic);
     void directory_announce(const std::string& topic);
     void directory_refresh(TimePoint now);
     // Asks who holds `topic` for the lookup of that generation (a discovery or a client's).

@@ -15,7 +15,10 @@
 namespace elmo {
 
 DirectoryKey NodeCore::directory_key(const std::string& topic) {
-    static constexpr std::string_view prefix = "elmo/mailboxes/";
+    return topic_key("elmo/mailboxes/", topic);
+}
+
+DirectoryKey NodeCore::topic_key(std::string_view prefix, const std::string& topic) {
     const auto digest = sha256_parts(
         {ByteView(reinterpret_cast<const std::uint8_t*>(prefix.data()), prefix.size()),
          ByteView(reinterpret_cast<const std::uint8_t*>(topic.data()), topic.size())});

@@ -14,21 +14,13 @@
 // one get per topic taken.
 #include <algorithm>
 #include <cstring>
-#include <string_view>
 
-#include "common/hash.hpp"
 #include "node/node_core.hpp"
 
 namespace elmo {
 
 DirectoryKey NodeCore::replica_key(const std::string& topic) {
-    static constexpr std::string_view prefix = "elmo/history/";
-    const auto digest = sha256_parts(
-        {ByteView(reinterpret_cast<const std::uint8_t*>(prefix.data()), prefix.size()),
-         ByteView(reinterpret_cast<const std::uint8_t*>(topic.data()), topic.size())});
-    DirectoryKey key{};
-    std::copy_n(digest.begin(), key.size(), key.begin());
-    return key;
+    return topic_key("elmo/history/", topic);
 }
 
 namespace {
