@@ -228,10 +228,14 @@ void Clients::reschedule(ClientId c, TimePoint next) {
     sim_.engine().schedule(at, wake_kind_, c, cl.wake_token);
 }
 
+Duration phone_link_latency(std::uint64_t run_seed, const ClientConfig& config, ClientId c) {
+    const auto span = static_cast<std::uint64_t>((config.link_max - config.link_min).count());
+    const std::uint64_t r = derive_seed(run_seed, seed_client, (2ull << 40) | c);
+    return config.link_min + Duration(static_cast<Duration::rep>(r % (span + 1)));
+}
+
 Duration Clients::link_latency(ClientId c) const {
-    const auto span = static_cast<std::uint64_t>((config_.link_max - config_.link_min).count());
-    const std::uint64_t r = derive_seed(sim_.config().seed, seed_client, (2ull << 40) | c);
-    return config_.link_min + Duration(static_cast<Duration::rep>(r % (span + 1)));
+    return phone_link_latency(sim_.config().seed, config_, c);
 }
 
 bool Clients::online(ClientId c) const {

@@ -69,6 +69,11 @@ inline ClientId client_of(ClientHandle h) {
     return static_cast<ClientId>(h & 0xFFFFFFFFu);
 }
 
+// The one-way latency of client c's phone link under `Clients` with `config` in a run of
+// `run_seed`: stable per client, uniform in [link_min, link_max]. Clients uses it for every
+// frame; the delay penalty (sim/metrics.hpp direct_latency_ms) for its denominator.
+Duration phone_link_latency(std::uint64_t run_seed, const ClientConfig& config, ClientId c);
+
 class Clients final : public ClientHub {
   public:
     // Registers itself with `sim`, which must outlive it; declare it after the Simulation.

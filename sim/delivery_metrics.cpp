@@ -116,9 +116,8 @@ bool DeliveryRecorder::published(const MetricsEventId& id, const std::string& to
     if (!published(id, topic, publisher, at)) return false;
     if (!home_of) return true;
     client_home(publisher, home_of(publisher), at);
-    const std::uint32_t t = ms(at);
-    for (const Subscription& s : subs_of_topic_[events_.back().topic])
-        if (s.from_ms <= t && t < s.to_ms) client_home(s.client, home_of(s.client), at);
+    for_pairs(static_cast<std::uint32_t>(events_.size() - 1),
+              [&](const Subscription& s) { client_home(s.client, home_of(s.client), at); });
     return true;
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <fstream>
 #include <numeric>
+#include <utility>
 #include <string>
 
 namespace elmo::sim {
@@ -64,10 +65,18 @@ void add_traffic(Summary& s, const std::string& p, const TrafficStats& t, double
     s.set(p + "_bytes_sent_per_node_per_s_mean", t.bytes_sent.mean * per_s);
 }
 
-Duration phone_link_latency(std::uint64_t run_seed, const ClientConfig& config, ClientId c) {
-    const auto span = static_cast<std::uint64_t>((config.link_max - config.link_min).count());
-    const std::uint64_t r = derive_seed(run_seed, seed_client, (2ull << 40) | c);
-    return config.link_min + Duration(static_cast<Duration::rep>(r % (span + 1)));
+void add_delay_penalty(Summary& s, const DeliveryReport& rep) {
+    const std::pair<const char*, double> values[] = {
+        {"delay_penalty_p50", rep.delay_penalty_p50},
+        {"delay_penalty_p90", rep.delay_penalty_p90},
+        {"delay_penalty_p99", rep.delay_penalty_p99},
+        {"direct_latency_p50_ms", rep.direct_latency_p50_ms}};
+    for (const auto& [key, v] : values)
+        if (rep.delay_penalty_samples > 0)
+            s.set(key, v);
+        else
+            s.set_null(key);
+    s.set("delay_penalty_samples", static_cast<unsigned long>(rep.delay_penalty_samples));
 }
 
 double direct_latency_ms(const Network& net, std::uint64_t run_seed, const ClientConfig& config,

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "sim/clients.hpp"
+#include "sim/delivery_metrics.hpp"
 #include "sim/network.hpp"
 #include "sim/summary.hpp"
 
@@ -31,17 +32,15 @@ TrafficStats traffic_stats(const Network& net, const std::vector<HostId>& hosts,
 // Adds "<prefix>_msgs_sent_mean" etc. (per node, and per node per second over `seconds`).
 void add_traffic(Summary& s, const std::string& prefix, const TrafficStats& t, double seconds);
 
-// The one-way latency of client c's phone link under `Clients` with `config` in a run of
-// `run_seed`: stable per client, uniform in [link_min, link_max]. Clients keeps this private
-// (Clients::link_latency); this is the same formula, checked against it by
-// sim_unit_test's DirectLatency.PhoneLinkMatchesClients.
-Duration phone_link_latency(std::uint64_t run_seed, const ClientConfig& config, ClientId c);
-
 // One-way latency (ms) of a datagram sent directly from phone `a`, attached to node `home_a`, to
 // phone `b` at `home_b`, as the simulated network would carry it: a's link, the link between the
 // two homes (its stable part, Network::link_latency; none when they share the home) and b's
 // link. The delay penalty's denominator (docs/metrics.md).
 double direct_latency_ms(const Network& net, std::uint64_t run_seed, const ClientConfig& config,
                          ClientId a, HostId home_a, ClientId b, HostId home_b);
+
+// delay_penalty_p50/_p90/_p99 and direct_latency_p50_ms (null without samples), then
+// delay_penalty_samples: paper-synthetic's and the simulator replay's summaries.
+void add_delay_penalty(Summary& s, const DeliveryReport& rep);
 
 }  // namespace elmo::sim

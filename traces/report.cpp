@@ -5,7 +5,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <utility>
 
 namespace elmo::traces {
 namespace {
@@ -105,20 +104,6 @@ void add_delivery_rates(sim::Summary& s, const sim::DeliveryReport& rep) {
     s.set("latency_p99_ms", rep.latency_p99_ms);
     s.set("latency_max_ms", rep.latency_max_ms);
     s.set("latency_samples", static_cast<unsigned long>(rep.latency_samples));
-}
-
-void add_delay_penalty(sim::Summary& s, const sim::DeliveryReport& rep) {
-    const std::pair<const char*, double> values[] = {
-        {"delay_penalty_p50", rep.delay_penalty_p50},
-        {"delay_penalty_p90", rep.delay_penalty_p90},
-        {"delay_penalty_p99", rep.delay_penalty_p99},
-        {"direct_latency_p50_ms", rep.direct_latency_p50_ms}};
-    for (const auto& [key, v] : values)
-        if (rep.delay_penalty_samples > 0)
-            s.set(key, v);
-        else
-            s.set_null(key);
-    s.set("delay_penalty_samples", static_cast<unsigned long>(rep.delay_penalty_samples));
 }
 
 Result<Unit, std::string> write_report(const std::string& dir, const ReplayData& d, bool plots,

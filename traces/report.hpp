@@ -42,10 +42,6 @@ void add_subscription_rules(sim::Summary& s, const std::array<std::uint64_t, 4>&
 // delivered_on_time, delivered_eventually, latency_p50_ms, _p99_ms, _max_ms, latency_samples.
 void add_delivery_rates(sim::Summary& s, const sim::DeliveryReport& rep);
 
-// delay_penalty_p50/_p90/_p99 and direct_latency_p50_ms (null without samples),
-// delay_penalty_samples: the simulator replay's, which knows the network's latencies.
-void add_delay_penalty(sim::Summary& s, const sim::DeliveryReport& rep);
-
 // Writes dir/{summary.json, timeseries.csv, nodes.csv, nodes_sorted.csv, latency_cdf.csv,
 // mailbox_pattern.csv, recovery.csv, late_pairs.csv, plots.gp} and, if `plots`, runs gnuplot on
 // plots.gp (a missing gnuplot is reported, not fatal: the CSVs are the data).

@@ -471,7 +471,7 @@ Result<ReplayData, std::string> SimReplay::run() {
     s.set("nodes_joined", static_cast<unsigned long>(joined_));
     s.set("node_records_ignored", static_cast<unsigned long>(node_ops_ignored_));
     s.set("elmo_messages", static_cast<unsigned long>(msgs));
-    add_delay_penalty(s, rep);
+    sim::add_delay_penalty(s, rep);
     sim::scenario_util::add_run_stats(s, *sim_, wall0);
     return d;
 }

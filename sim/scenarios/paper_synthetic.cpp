@@ -506,18 +506,7 @@ Summary run_paper_synthetic(const ScenarioOptions& o) {
               holders.empty() ? 0.0
                               : static_cast<double>(total) / static_cast<double>(holders.size()));
     }
-    // Delay penalty (appended keys; null without samples).
-    if (rep.delay_penalty_samples > 0) {
-        s.set("delay_penalty_p50", rep.delay_penalty_p50);
-        s.set("delay_penalty_p90", rep.delay_penalty_p90);
-        s.set("delay_penalty_p99", rep.delay_penalty_p99);
-        s.set("direct_latency_p50_ms", rep.direct_latency_p50_ms);
-    } else {
-        for (const char* k : {"delay_penalty_p50", "delay_penalty_p90", "delay_penalty_p99",
-                              "direct_latency_p50_ms"})
-            s.set_null(k);
-    }
-    s.set("delay_penalty_samples", static_cast<unsigned long>(rep.delay_penalty_samples));
+    add_delay_penalty(s, rep);  // appended keys
     std::optional<SplitReport> split;
     if (churn == ChurnCase::partition) {
         // Sides by the home at publication (phones may have moved since).
