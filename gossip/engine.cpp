@@ -78,9 +78,9 @@ PeerResult GossipEngine::add_peer(TimePoint now, const std::string& topic,
     now = advance(now);
     auto it = topics_.find(topic);
     if (it == topics_.end()) return PeerResult::not_held;
-    std::optional<wire::NodeAddr> evicted;
+    std::optional<TopicTree::Evicted> evicted;
     PeerResult r = it->second.tree.add_peer(peer, now, &evicted);
-    if (evicted) notice(topic, *evicted, PeerNotice::Kind::dead);
+    if (evicted) notice(topic, evicted->addr, PeerNotice::Kind::dead);  // only stale ones here
     if (r == PeerResult::added) {
         ++counters_.peers_added;
         port_.send(peer.endpoint.to_endpoint(), wire::GossipJoin{topic, self_, false});
@@ -131,9 +131,14 @@ std::optional<NodeId> GossipEngine::admit(TimePoint now, const Endpoint& from,
                                           TopicMap::iterator it, const NodeId& sender) {
     if (sender == self_) return std::nullopt;
     wire::NodeAddr addr = wire::NodeAddr::from(sender, from);
-    std::optional<wire::NodeAddr> evicted;
-    const PeerResult r = it->second.tree.add_peer(addr, now, &evicted);
-    if (evicted) notice(it->first, *evicted, PeerNotice::Kind::dead);
+    std::optional<TopicTree::Evicted> evicted;
+    const PeerResult r = it->second.tree.add_peer(addr, now, &evicted, true);
+    if (evicted && evicted->stale) notice(it->first, evicted->addr, PeerNotice::Kind::dead);
+    if (evicted && !evicted->stale) {  // live: told, so that it unlinks us too
+        port_.send(evicted->addr.endpoint.to_endpoint(), wire::GossipLeave{it->first});
+        ++counters_.leaves_sent;
+        notice(it->first, evicted->addr, PeerNotice::Kind::left);
+    }
     switch (r) {
         case PeerResult::added:
             ++counters_.peers_admitted;

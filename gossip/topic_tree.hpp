@@ -48,8 +48,14 @@ class TopicTree {
     // its endpoint refreshed. Sends nothing (the engine does the handshake).
     // When the topic is full, a peer never heard from since it was linked evict_unheard_after
     // ago (or silent for dead_after) makes room; it is returned in `evicted` to be reported.
+    // With `displace` (a remote mailbox asks to link) and no such peer, a live one makes room:
+    // a lazy peer first (the eager links carry the tree), the one heard least recently.
+    struct Evicted {
+        wire::NodeAddr addr;
+        bool stale = true;  // silent or never answered; false: displaced while live
+    };
     PeerResult add_peer(const wire::NodeAddr& addr, TimePoint now,
-                        std::optional<wire::NodeAddr>* evicted = nullptr);
+                        std::optional<Evicted>* evicted = nullptr, bool displace = false);
     // Forgets the peer and its pending IHave ids. False if unknown.
     bool remove_peer(const NodeId& id);
     bool has_peer(const NodeId& id) const { return peers_.contains(id); }

@@ -77,6 +77,7 @@ struct GossipCounters {
     std::uint64_t peers_left = 0;      // GossipLeave received
     std::uint64_t peers_dead = 0;
     std::uint64_t peers_evicted = 0;   // unheard or silent peers dropped to admit a new one
+    std::uint64_t peers_displaced = 0;  // live peers dropped (told GossipLeave) to admit a join
     std::uint64_t joins_sent = 0;
     std::uint64_t leaves_sent = 0;
     // messages that fit no link

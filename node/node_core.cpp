@@ -23,6 +23,7 @@ NodeCore::NodeCore(NodeCoreConfig config, DatagramPort& datagrams, OverlayPort& 
              config_.params.hint_merge_fanout, config_.params.hint_expiry),
       known_(config_.params.known_topics_max, config_.params.known_mailboxes_per_topic,
              config_.params.known_mailbox_ttl),
+      arbiter_(config_.params.election_claim_window, config_.params.max_election_claims),
       gossip_bridge_(*this),
       gossip_(config_.id, gossip_bridge_, config_.gossip) {
     // Parameters are checked where they are parsed (CLI, config file); these are bugs.
@@ -132,6 +133,10 @@ void NodeCore::handle(TimePoint now, const Endpoint& from, const wire::Message& 
                 on_adopt_request(now, from, msg);
             } else if constexpr (std::is_same_v<T, wire::AdoptReply>) {
                 on_adopt_reply(now, msg.request_id, msg);
+            } else if constexpr (std::is_same_v<T, wire::ElectionClaim>) {
+                on_election_claim(now, from, msg);
+            } else if constexpr (std::is_same_v<T, wire::ElectionVerdict>) {
+                on_election_verdict(now, msg);
             } else if constexpr (std::is_same_v<T, wire::RegisterRequest>) {
                 on_register_request(now, from, msg);
             } else if constexpr (std::is_same_v<T, wire::RegisterReply>) {

@@ -17,6 +17,7 @@
 #include "gossip/engine.hpp"
 #include "mailbox/mailbox.hpp"
 #include "node/client_port.hpp"
+#include "node/election_arbiter.hpp"
 #include "node/hint_table.hpp"
 #include "node/known_mailboxes.hpp"
 #include "node/node_stats.hpp"
@@ -123,10 +124,12 @@ private:
         std::uint64_t generation = 0;            // tells this lookup from a later one
         std::uint64_t adopt_in_flight = 0;       // AdoptRequest awaiting its answer, or 0
         // The DHT node closest to the topic's directory key, when the directory named no live
-        // mailbox: asked to adopt before any recruit, so that homes electing at once agree.
-        std::optional<wire::NodeAddr> rendezvous;
+        // mailbox: the arbiter our candidate is claimed at, so that homes electing at once agree.
+        std::optional<wire::NodeAddr> arbiter;
+        bool claimed = false;                     // a claim was sent (once per lookup)
+        std::optional<wire::NodeAddr> elected;    // the node to adopt: the claim's winner
     };
-    enum class RequestKind : std::uint8_t { register_client, adopt, store, poll };
+    enum class RequestKind : std::uint8_t { register_client, adopt, store, poll, claim };
     struct Request {
         RequestKind kind{};
         std::uint64_t sub = 0;       // register_client: the PendingSub
@@ -188,6 +191,17 @@ private:
     void on_lookup_deadline(TimePoint now, const std::string& topic);
     void finish_walks(TimePoint now, const std::string& topic);
     void try_adopt(TimePoint now, const std::string& topic);
+    // Where the lookup's election goes next (a recruit, this node, a neighbour), or none.
+    std::optional<wire::NodeAddr> next_candidate(TimePoint now, const Lookup& lookup);
+    // Adopts `candidate` (this node, or an AdoptRequest); moves on if this node is full.
+    void adopt_candidate(TimePoint now, Lookup& lookup, const std::string& topic,
+                         const wire::NodeAddr& candidate);
+    void send_claim(TimePoint now, Lookup& lookup, const std::string& topic,
+                    const wire::NodeAddr& candidate);
+    wire::NodeAddr arbitrate(TimePoint now, const std::string& topic,
+                             const wire::NodeAddr& candidate);
+    void on_election_claim(TimePoint now, const Endpoint& from, const wire::ElectionClaim& c);
+    void on_election_verdict(TimePoint now, const wire::ElectionVerdict& v);
     // This node takes the topic if it has room; false if refused (full) or already tried.
     bool elect_self(TimePoint now, Lookup& lookup, const std::string& topic);
     void on_adopt_reply(TimePoint now, std::uint64_t request_id, const wire::AdoptReply& r);
@@ -288,6 +302,7 @@ private:
     mailbox::Mailbox mailbox_;
     HintTable hints_;
     KnownMailboxes known_;
+    ElectionArbiter arbiter_;
     NodeStats stats_;
     GossipBridge gossip_bridge_;
     gossip::GossipEngine gossip_;
@@ -314,6 +329,7 @@ private:
     std::map<Bytes, std::set<ClientHandle>> by_client_id_;
     // Discovery walks due, per held topic; last intro per topic (bounded by known_topics_max).
     std::set<std::tuple<TimePoint, std::string, int>> discovery_due_;  // (due, topic, round)
+    void schedule_discovery(const std::string& topic, TimePoint when, int round);
     std::map<std::string, TimePoint> intro_sent_;
     DirectoryPort* directory_ = nullptr;
     // Next replica slot per held topic (erased when the topic goes).

@@ -122,13 +122,13 @@ TimePoint NodeCore::on_directory_answer(TimePoint now, std::uint64_t query_id,
     if (found.empty()) {
         // Nobody holds the topic. Every home whose lookup fails now would elect a different
         // node (itself, or a recruit its walks met): a flash crowd made 763 mailboxes of one
-        // topic. The node the DHT puts nearest the key is the same for all of them.
+        // topic. The node the DHT puts nearest the key is the same for all of them: it
+        // arbitrates.
         auto l = lookups_.find(q.topic);
-        if (config_.params.rendezvous_election && !closest.empty() && l != lookups_.end() &&
+        if (config_.params.arbitrated_election && !closest.empty() && l != lookups_.end() &&
             l->second.generation == q.lookup_generation && !l->second.discovery &&
             !l->second.need_new && !suspected(closest.front().id, now))
-            l->second.rendezvous =
-                wire::NodeAddr::from(closest.front().id, closest.front().endpoint);
+            l->second.arbiter = wire::NodeAddr::from(closest.front().id, closest.front().endpoint);
         return next_wakeup();
     }
     ++stats_.directory_answers;

@@ -151,6 +151,10 @@ void NodeCore::mirror_gossip_notices(TimePoint now) {
                 break;
             case gossip::PeerNotice::Kind::left:
                 mailbox_.unlink(n.topic, n.peer.id);
+                // Displaced by a joiner, or the peer evaporated: alone now, look at once rather
+                // than at the next discovery round (up to discovery_period away).
+                if (const auto* t = gossip_.tree(n.topic); t && t->peers().empty())
+                    schedule_discovery(n.topic, now + config_.params.discovery_first, 1);
                 break;
             case gossip::PeerNotice::Kind::dead:
                 mailbox_.unlink(n.topic, n.peer.id);
@@ -173,7 +177,14 @@ void NodeCore::topic_adopted(TimePoint now, const std::string& topic) {
     }
     if (!gossip_.add_topic(topic)) return;
     for (const auto& k : known_.get(topic, now)) link_peer(now, topic, k);
-    discovery_due_.insert({now + config_.params.discovery_first, topic, 0});
+    schedule_discovery(topic, now + config_.params.discovery_first, 0);
+}
+
+// One entry per topic (an evaporated and retaken topic, or an early round, must not start a
+// second chain of rounds).
+void NodeCore::schedule_discovery(const std::string& topic, TimePoint when, int round) {
+    std::erase_if(discovery_due_, [&](const auto& d) { return std::get<1>(d) == topic; });
+    discovery_due_.insert({when, topic, round});
 }
 
 // Discovery walks: the same biased walks a lookup uses, from the mailbox itself; every mailbox

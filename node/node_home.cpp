@@ -230,8 +230,9 @@ void NodeCore::on_request_timeout(TimePoint now, std::uint64_t request_id) {
     Request req = rq->second;
     requests_.erase(rq);
     suspect(req.target.id, now);
-    if (req.kind == RequestKind::adopt) {
-        on_adopt_timeout(now, req, request_id);
+    if (req.kind == RequestKind::adopt || req.kind == RequestKind::claim) {
+        if (req.kind == RequestKind::claim) ++stats_.election_claim_timeouts;
+        on_adopt_timeout(now, req, request_id);  // a claim: our own candidate is adopted
         return;
     }
     if (req.kind == RequestKind::poll) {

@@ -86,7 +86,13 @@ struct NodeStats {
     std::uint64_t directory_values_bad = 0;       // values that are not an entry of the topic
     std::uint64_t directory_queries_dropped = 0;  // not sent: too many in flight (walks alone)
     std::uint64_t directory_queries_joined = 0;   // a lookup took over its topic's pending query
-    std::uint64_t rendezvous_adopts = 0;          // AdoptRequests to a topic's rendezvous node
+    // arbitrated elections (docs/dissemination.md, "Arbitrated elections")
+    std::uint64_t election_claims = 0;            // claims sent to (or decided by) an arbiter
+    std::uint64_t election_claims_overruled = 0;  // answered with an earlier claim's winner
+    std::uint64_t election_claim_timeouts = 0;    // unanswered: our own candidate adopted
+    std::uint64_t arbiter_granted = 0;            // as arbiter: claims that won
+    std::uint64_t arbiter_overruled = 0;          // as arbiter: claims told an earlier winner
+    std::uint64_t arbiter_evicted = 0;            // as arbiter: live claims dropped for room
     std::uint64_t lookups_found_in_directory = 0;
     // the history replica
     std::uint64_t replica_puts = 0;               // events put in the DHT replica
@@ -162,7 +168,12 @@ struct NodeStats {
         directory_values_bad += o.directory_values_bad;
         directory_queries_dropped += o.directory_queries_dropped;
         directory_queries_joined += o.directory_queries_joined;
-        rendezvous_adopts += o.rendezvous_adopts;
+        election_claims += o.election_claims;
+        election_claims_overruled += o.election_claims_overruled;
+        election_claim_timeouts += o.election_claim_timeouts;
+        arbiter_granted += o.arbiter_granted;
+        arbiter_overruled += o.arbiter_overruled;
+        arbiter_evicted += o.arbiter_evicted;
         lookups_found_in_directory += o.lookups_found_in_directory;
         replica_puts += o.replica_puts;
         replica_queries += o.replica_queries;
@@ -181,7 +192,7 @@ struct NodeStats {
 };
 
 static_assert(sizeof(NodeStats) ==
-                  sizeof(std::uint64_t) * (70 + wire::decode_error_code_count + 33),
+                  sizeof(std::uint64_t) * (70 + wire::decode_error_code_count + 38),
               "NodeStats gained a field: add it to operator+=");
 
 }  // namespace elmo

@@ -255,15 +255,25 @@ void NodeCore::try_adopt(TimePoint now, const std::string& topic) {
         lookups_.erase(it);
         return;
     }
-    // The topic's rendezvous node first (every home electing at this moment asks the same one).
-    if (lookup.rendezvous && !lookup.adopt_tried.contains(lookup.rendezvous->id)) {
-        if (lookup.rendezvous->id != config_.id) {
-            ++stats_.rendezvous_adopts;
-            send_adopt(now, lookup, topic, *lookup.rendezvous);
-            return;
-        }
-        if (elect_self(now, lookup, topic)) return;
+    // The arbiter's winner (or our own claimed candidate, when the claim went unanswered).
+    if (lookup.elected && !lookup.adopt_tried.contains(lookup.elected->id)) {
+        adopt_candidate(now, lookup, topic, *lookup.elected);
+        return;
     }
+    auto candidate = next_candidate(now, lookup);
+    if (!candidate) {
+        ++stats_.lookups_failed;
+        resolve_lookup(now, topic, {});
+        return;
+    }
+    if (lookup.arbiter && !lookup.claimed) {
+        send_claim(now, lookup, topic, *candidate);
+        return;
+    }
+    adopt_candidate(now, lookup, topic, *candidate);
+}
+
+std::optional<wire::NodeAddr> NodeCore::next_candidate(TimePoint now, const Lookup& lookup) {
     // The least loaded recruit the walks met, this node included when it is recruiting itself.
     std::vector<wire::RecruitOffer> offers = lookup.recruits;
     if (recruiting(now)) {
@@ -278,18 +288,79 @@ void NodeCore::try_adopt(TimePoint now, const std::string& topic) {
     std::stable_sort(offers.begin(), offers.end(), [](const auto& a, const auto& b) {
         return std::pair(a.registrations, a.topics) < std::pair(b.registrations, b.topics);
     });
-    if (!offers.empty() && offers.front().node.id != config_.id) {
-        send_adopt(now, lookup, topic, offers.front().node);
+    if (!offers.empty()) return offers.front().node;
+    // Else this node if it has room, else a neighbour (any inactive node has room).
+    if (!lookup.adopt_tried.contains(config_.id)) return self_addr();
+    for (const auto& n : neighbours(now))
+        if (!lookup.adopt_tried.contains(n.id)) return wire::NodeAddr::from(n.id, n.endpoint);
+    return std::nullopt;
+}
+
+void NodeCore::adopt_candidate(TimePoint now, Lookup& lookup, const std::string& topic,
+                               const wire::NodeAddr& candidate) {
+    if (candidate.id != config_.id) {
+        send_adopt(now, lookup, topic, candidate);
         return;
     }
-    if (elect_self(now, lookup, topic)) return;
-    for (const auto& n : neighbours(now)) {
-        if (lookup.adopt_tried.contains(n.id)) continue;
-        send_adopt(now, lookup, topic, wire::NodeAddr::from(n.id, n.endpoint));
+    if (!elect_self(now, lookup, topic)) try_adopt(now, topic);  // full: the next candidate
+}
+
+// Arbitrated elections (docs/dissemination.md): the candidate is claimed at the node nearest the
+// topic's directory key before it is asked to adopt; the answer names the node to adopt.
+void NodeCore::send_claim(TimePoint now, Lookup& lookup, const std::string& topic,
+                          const wire::NodeAddr& candidate) {
+    lookup.claimed = true;
+    lookup.elected = candidate;  // kept if the arbiter does not answer
+    ++stats_.election_claims;
+    if (lookup.arbiter->id == config_.id) {
+        lookup.elected = arbitrate(now, topic, candidate);
+        if (lookup.elected->id != candidate.id) ++stats_.election_claims_overruled;
+        try_adopt(now, topic);
         return;
     }
-    ++stats_.lookups_failed;
-    resolve_lookup(now, topic, {});
+    std::uint64_t rid = fresh_id();
+    Request req{RequestKind::claim, 0, topic, *lookup.arbiter};
+    req.lookup_generation = lookup.generation;
+    requests_[rid] = std::move(req);
+    lookup.adopt_in_flight = rid;
+    schedule(now + config_.params.request_timeout, TimerKind::request_timeout, rid);
+    send(lookup.arbiter->endpoint.to_endpoint(), wire::ElectionClaim{rid, topic, candidate});
+}
+
+wire::NodeAddr NodeCore::arbitrate(TimePoint now, const std::string& topic,
+                                   const wire::NodeAddr& candidate) {
+    wire::NodeAddr winner = arbiter_.claim(topic, candidate, now);
+    stats_.arbiter_granted = arbiter_.counters().granted;
+    stats_.arbiter_overruled = arbiter_.counters().overruled;
+    stats_.arbiter_evicted = arbiter_.counters().evicted;
+    return winner;
+}
+
+void NodeCore::on_election_claim(TimePoint now, const Endpoint& from, const wire::ElectionClaim& c) {
+    if (!c.candidate.endpoint.to_endpoint().valid()) {
+        ++stats_.unexpected_messages;
+        return;
+    }
+    send(from, wire::ElectionVerdict{c.request_id, c.topic, arbitrate(now, c.topic, c.candidate)});
+}
+
+void NodeCore::on_election_verdict(TimePoint now, const wire::ElectionVerdict& v) {
+    auto rq = requests_.find(v.request_id);
+    if (rq == requests_.end() || rq->second.kind != RequestKind::claim ||
+        rq->second.topic != v.topic || !v.winner.endpoint.to_endpoint().valid()) {
+        ++stats_.unexpected_messages;
+        return;
+    }
+    Request req = rq->second;
+    requests_.erase(rq);
+    auto it = lookups_.find(req.topic);
+    if (it == lookups_.end() || it->second.generation != req.lookup_generation ||
+        it->second.adopt_in_flight != v.request_id)
+        return;  // a lookup that is over, or a later one
+    if (it->second.elected && it->second.elected->id != v.winner.id)
+        ++stats_.election_claims_overruled;
+    it->second.elected = v.winner;
+    try_adopt(now, req.topic);
 }
 
 bool NodeCore::elect_self(TimePoint now, Lookup& lookup, const std::string& topic) {

@@ -83,12 +83,15 @@ struct NodeParams {
     // subscribing at once (the Higgs replay) stalled a 1,500-node simulation for minutes.
     std::size_t max_directory_queries = 32;
     // When the directory names no live mailbox of a topic, a home whose lookup must elect one
-    // asks the node the DHT search ended at (nearest the topic's key) first, so that homes
-    // electing at once (a flash crowd, every mailbox of a hot topic dead) agree on one node
-    // (docs/dissemination.md, "Rendezvous election"). Off by default: it spreads the mailbox
-    // role over most nodes (150 nodes: 105 mailbox nodes instead of 9), against the design's
-    // few mailboxes; on, it ends the flash-crowd stall of the Higgs replay.
-    bool rendezvous_election = false;
+    // first claims its candidate at the node the DHT search ended at (nearest the topic's key);
+    // the first claim within election_claim_window wins and later ones adopt its winner, so
+    // homes electing at once (a flash crowd, every mailbox of a hot topic dead) agree on one
+    // mailbox (docs/dissemination.md, "Arbitrated elections"). Without it, 763 homes made 763
+    // mailboxes of one topic in half a second and the Higgs replay stalled.
+    bool arbitrated_election = true;
+    std::chrono::seconds election_claim_window{30};
+    // Claims an arbiter remembers (one per topic); when full the soonest to expire is dropped.
+    std::size_t max_election_claims = 4096;
     // A query unanswered this long is forgotten (the driver answers every query; this guards
     // the bound against one that never is).
     std::chrono::seconds directory_query_timeout{60};

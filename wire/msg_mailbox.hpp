@@ -105,4 +105,37 @@ struct TopicEvaporated {
     friend bool operator==(const TopicEvaporated&, const TopicEvaporated&) = default;
 };
 
+// A home about to elect `candidate` as the first mailbox of `topic` asks the node nearest the
+// topic's directory key, which arbitrates (node/election_arbiter.hpp).
+struct ElectionClaim {
+    static constexpr std::uint16_t type_id = 41;
+    static constexpr std::string_view name = "election_claim";
+    std::uint64_t request_id = 0;
+    std::string topic;
+    NodeAddr candidate;
+    template <class Self, class V>
+    static void describe(Self& s, V& v) {
+        v(s.request_id, "request_id");
+        v(s.topic, "topic", limits::max_topic_bytes);
+        v(s.candidate, "candidate");
+    }
+    friend bool operator==(const ElectionClaim&, const ElectionClaim&) = default;
+};
+
+// The arbiter's answer: the node to adopt the topic (the claim's candidate if it won).
+struct ElectionVerdict {
+    static constexpr std::uint16_t type_id = 42;
+    static constexpr std::string_view name = "election_verdict";
+    std::uint64_t request_id = 0;
+    std::string topic;
+    NodeAddr winner;
+    template <class Self, class V>
+    static void describe(Self& s, V& v) {
+        v(s.request_id, "request_id");
+        v(s.topic, "topic", limits::max_topic_bytes);
+        v(s.winner, "winner");
+    }
+    friend bool operator==(const ElectionVerdict&, const ElectionVerdict&) = default;
+};
+
 }  // namespace elmo::wire

@@ -331,9 +331,16 @@ std::vector<Spec> make_specs() {
     s.push_back(seconds_option("node.directory_refresh",
                                "a mailbox re-announces its topics this often",
                                ELMOD_FIELD(node.directory_refresh), 1, 599));
-    s.push_back(flag("node.rendezvous_election",
-                     "a topic nobody holds is first offered to the DHT node nearest its key",
-                     ELMOD_FIELD(node.rendezvous_election)));
+    s.push_back(flag("node.arbitrated_election",
+                     "a mailbox elected for a topic nobody holds is first claimed at the DHT "
+                     "node nearest its key; the first claim wins",
+                     ELMOD_FIELD(node.arbitrated_election)));
+    s.push_back(seconds_option("node.election_claim_window",
+                               "an arbiter holds a topic's winning claim this long",
+                               ELMOD_FIELD(node.election_claim_window), 1, day));
+    s.push_back(integer("node.max_election_claims",
+                        "claims an arbiter remembers (one per topic)",
+                        ELMOD_FIELD(node.max_election_claims), 1, 1 << 20));
     s.push_back(integer("node.max_directory_queries",
                         "DHT gets in flight (directory and replica reads); beyond, walks alone",
                         ELMOD_FIELD(node.max_directory_queries), 1, 4096));

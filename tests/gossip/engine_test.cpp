@@ -53,12 +53,35 @@ TEST_F(EngineTest, TopicsAndPeerResults) {
 TEST_F(EngineTest, PeersPerTopicAreBounded) {
     for (int n = 1; n <= 16; ++n) EXPECT_EQ(engine_.add_peer(t0, "t", addr(n)), PeerResult::added);
     EXPECT_EQ(engine_.add_peer(t0, "t", addr(17)), PeerResult::refused_full);
-    // A remote join beyond the bound is refused with a GossipLeave.
+    EXPECT_EQ(engine_.tree("t")->peers().size(), 16u);
+}
+
+// A mailbox that every peer it knows refused would stay alone for good (the 18th mailbox of a
+// hot topic whose first 17 linked all to all): a join to a full topic displaces a live peer,
+// a lazy one first, the one heard least recently, and tells it (GossipLeave).
+TEST_F(EngineTest, AJoinToAFullTopicDisplacesTheLeastRecentlyHeardLazyPeer) {
+    for (int n = 1; n <= 16; ++n) engine_.add_peer(t0, "t", addr(n));
+    for (int n = 1; n <= 16; ++n)  // all answer; peer 3 last heard before the others
+        engine_.on_message(t0 + (n == 3 ? 1s : 2s), endpoint(n),
+                           wire::GossipJoin{"t", node_id(n), true});
+    engine_.on_message(t0 + 3s, endpoint(5), wire::Prune{"t"});  // 5 and 3 lazy, 5 heard later
+    engine_.on_message(t0 + 3s, endpoint(3), wire::Prune{"t"});
+    engine_.on_message(t0 + 4s, endpoint(5), wire::Prune{"t"});
+    engine_.take_notices();
     port_.clear();
-    engine_.on_message(t0, endpoint(18), wire::GossipJoin{"t", node_id(18), false});
-    EXPECT_EQ(port_.sent_of<wire::GossipLeave>(18).size(), 1u);
-    EXPECT_EQ(engine_.counters().peers_refused, 1u);
-    EXPECT_TRUE(engine_.take_notices().empty());
+    engine_.on_message(t0 + 5s, endpoint(18), wire::GossipJoin{"t", node_id(18), false});
+    const auto peers = engine_.tree("t")->peers();
+    EXPECT_EQ(peers.size(), 16u);
+    EXPECT_TRUE(std::find(peers.begin(), peers.end(), node_id(3)) == peers.end());
+    EXPECT_TRUE(std::find(peers.begin(), peers.end(), node_id(18)) != peers.end());
+    EXPECT_EQ(port_.sent_of<wire::GossipLeave>(3).size(), 1u);
+    EXPECT_EQ(port_.sent_of<wire::GossipJoin>(18).size(), 1u) << "acknowledged";
+    auto notices = engine_.take_notices();
+    ASSERT_EQ(notices.size(), 2u);
+    EXPECT_EQ(notices[0], (PeerNotice{"t", addr(3), PeerNotice::Kind::left}));
+    EXPECT_EQ(notices[1], (PeerNotice{"t", addr(18), PeerNotice::Kind::admitted}));
+    EXPECT_EQ(engine_.counters().peers_displaced, 1u);
+    EXPECT_EQ(engine_.counters().peers_refused, 0u);
 }
 
 // Peers that never answered their join (dead mailboxes named by stale directory entries) do not

@@ -190,31 +190,74 @@ TEST(NodeDirectory, BeyondTheBoundLookupsWalkAlone) {
 namespace elmo::test {
 namespace {
 
-// Rendezvous election (off by default): when the directory names nobody, the home asks the node
-// the DHT search ended at to adopt, not itself or a recruit, so that homes electing at once agree.
-TEST(NodeDirectory, WithRendezvousTheNodeNearestTheKeyIsAskedFirst) {
+// Arbitrated elections: two homes must elect a mailbox for a topic nobody holds at the same
+// moment; the directory is empty and its search ended at node 2 for both. The first claim at
+// node 2 wins and the other home adopts its winner, so the topic gets one mailbox, not two.
+NodeCoreConfig arbitrated(bool on) {
     NodeCoreConfig base;
-    base.params.rendezvous_election = true;
-    CoreCluster c{3, base};
+    base.params.arbitrated_election = on;
+    return base;
+}
+
+struct ConcurrentElection {
+    CoreCluster c;
     FakeDht dht{c, 3};
-    c.link(0, 1);
-    c.link(1, 2);
-    c.start();
-    c.connect_client(0, 1, cid(1));
-    c.client_frame(0, 1, wire::Subscribe{1, "r", {}});
-    // The directory is empty; its search ended at node 2.
-    const std::vector<Neighbour> closest{{c.core(2).id(), c.core(2).endpoint()}};
-    auto qs = std::move(dht.ports[0].queries);
-    dht.ports[0].queries.clear();
-    for (const auto& [id, key] : qs) c.node(0).wake = c.core(0).on_directory_answer(c.now(), id, {}, closest);
-    c.run_for(15s);
-    EXPECT_TRUE(c.core(2).mailbox().holds("r"));
-    EXPECT_FALSE(c.core(0).mailbox().holds("r"));
-    EXPECT_EQ(c.core(0).stats().rendezvous_adopts, 1u);
-    auto r = c.last_result(0, 1);
-    ASSERT_TRUE(r);
-    EXPECT_EQ(r->status, wire::SubscribeStatus::registered);
-    EXPECT_EQ(r->mailbox.id, c.core(2).id());
+    std::vector<Neighbour> closest;
+    explicit ConcurrentElection(bool arbitrated_on, bool arbiter_alive = true)
+        : c(3, arbitrated(arbitrated_on)) {
+        c.link(0, 2);
+        c.link(1, 2);
+        c.start();
+        closest = {{c.core(2).id(), c.core(2).endpoint()}};
+        if (!arbiter_alive) closest = {{NodeId{0xee}, Endpoint::v4(0x7f0000eeu, 4222)}};
+        for (std::size_t home : {0u, 1u}) {
+            c.connect_client(home, 1, cid(static_cast<int>(home)));
+            c.client_frame(home, 1, wire::Subscribe{1, "r", {}});
+        }
+        for (std::size_t home : {0u, 1u}) {
+            auto qs = std::move(dht.ports[home].queries);
+            dht.ports[home].queries.clear();
+            for (const auto& [id, key] : qs)
+                c.node(home).wake = c.core(home).on_directory_answer(c.now(), id, {}, closest);
+        }
+        c.run_for(20s);
+    }
+    int holders() {
+        int n = 0;
+        for (std::size_t i = 0; i < 3; ++i) n += c.core(i).mailbox().holds("r");
+        return n;
+    }
+};
+
+TEST(NodeDirectory, HomesElectingAtOnceAgreeOnTheFirstClaimAtTheArbiter) {
+    ConcurrentElection e{true};
+    EXPECT_EQ(e.holders(), 1);
+    EXPECT_FALSE(e.c.core(2).mailbox().holds("r")) << "the arbiter only arbitrates";
+    auto r0 = e.c.last_result(0, 1);
+    auto r1 = e.c.last_result(1, 1);
+    ASSERT_TRUE(r0 && r1);
+    EXPECT_EQ(r0->status, wire::SubscribeStatus::registered);
+    EXPECT_EQ(r1->status, wire::SubscribeStatus::registered);
+    EXPECT_EQ(r0->mailbox.id, r1->mailbox.id);
+    EXPECT_EQ(e.c.core(2).stats().arbiter_granted, 1u);
+    EXPECT_EQ(e.c.core(2).stats().arbiter_overruled, 1u);
+    EXPECT_EQ(e.c.core(0).stats().election_claims_overruled +
+                  e.c.core(1).stats().election_claims_overruled,
+              1u);
+}
+
+TEST(NodeDirectory, WithoutTheArbiterBothHomesElectThemselves) {
+    ConcurrentElection e{false};
+    EXPECT_EQ(e.holders(), 2);  // what the arbiter prevents
+}
+
+TEST(NodeDirectory, AnUnansweredClaimElectsTheHomesOwnCandidate) {
+    ConcurrentElection e{true, false};
+    EXPECT_EQ(e.holders(), 2);
+    EXPECT_EQ(e.c.core(0).stats().election_claim_timeouts, 1u);
+    auto r0 = e.c.last_result(0, 1);
+    ASSERT_TRUE(r0);
+    EXPECT_EQ(r0->status, wire::SubscribeStatus::registered);
 }
 
 }  // namespace

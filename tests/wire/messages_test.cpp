@@ -49,6 +49,8 @@ template <> RegisterReply sample() {
     return {6, "t", Bytes{1, 2, 3}, RegisterStatus::renewed, 1800, {node(7), node(8)}};
 }
 template <> TopicEvaporated sample() { return {"t", {node(9)}}; }
+template <> ElectionClaim sample() { return {16, "t", node(4)}; }
+template <> ElectionVerdict sample() { return {16, "t", node(5)}; }
 template <> ClientHello sample() { return {Bytes(16, 0xcc)}; }
 template <> Subscribe sample() { return {11, "t", {node(2)}}; }
 template <> SubscribeResult sample() {
