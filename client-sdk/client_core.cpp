@@ -86,6 +86,7 @@ void ClientCore::try_connect(TimePoint now) {
     auto node = nodes_.pick(avoid_, rng_);
     if (!node) {
         link_ = Link::idle;  // nobody to connect to; subscribe() still records topics
+        seed_wanted_ = true;
         return;
     }
     if (stats_.connect_attempts > 0) ++stats_.reconnects;
@@ -122,7 +123,15 @@ void ClientCore::unanswered_failure(TimePoint now, const Endpoint& node) {
         return;
     }
     unanswered_in_row_ = 0;
+    seed_wanted_ = true;
     schedule_reconnect(now, node);
+}
+
+void ClientCore::add_seed_nodes(const std::vector<Endpoint>& nodes) {
+    seed_wanted_ = false;
+    if (nodes.empty()) return;
+    ++stats_.seed_rounds;
+    nodes_.reseed(nodes);
 }
 
 TimePoint ClientCore::on_connected(TimePoint now) {

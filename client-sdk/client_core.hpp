@@ -103,6 +103,14 @@ public:
     TimePoint set_keepalive_period(TimePoint now, Duration period);
     // Waiting out a reconnection backoff (not connected, not connecting, not offline).
     bool waiting_to_reconnect() const { return link_ == Link::waiting; }
+    // Every node the client knows failed in a row (or it knows none): the driver should ask the
+    // app's seed (a DNS name listing live nodes, as a real app resolves at start) and hand the
+    // answer to add_seed_nodes. A phone offline while its bootstrap nodes and home were all
+    // replaced otherwise never reaches the service again (issue 8, replace10).
+    bool wants_seed_nodes() const { return seed_wanted_; }
+    // Fresh bootstrap nodes (at most max_known_nodes are kept): tried first, at the next
+    // connection attempt (the backoff is not cut short, so a stale seed cannot make a loop).
+    void add_seed_nodes(const std::vector<Endpoint>& nodes);
 
     // Builds, seals and queues an event (publisher = client id, seq = the next sequence number,
     // timestamp_ms = wall time of `now`, expiry_ms = timestamp + event_lifetime) and sends it at
@@ -279,6 +287,7 @@ private:
     // dropped unanswered): each moves on to another known node at once, without backoff, until
     // every known node has had its turn (client_core.cpp, unanswered_failure).
     std::size_t unanswered_in_row_ = 0;
+    bool seed_wanted_ = false;               // every known node failed in a row: ask the seed
     bool answered_ = false;                  // the current connection's node has sent a frame
     TimePoint connected_since_{};
     int consecutive_timeouts_ = 0;

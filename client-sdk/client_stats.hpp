@@ -61,6 +61,7 @@ struct ClientStats {
     std::uint64_t failovers = 0;         // connected to a different home than the previous one
     std::uint64_t quick_retries = 0;     // reconnects without backoff after an unanswered failure
     std::uint64_t nodes_offered = 0;     // failover candidates named by homes (wire::NodeList)
+    std::uint64_t seed_rounds = 0;       // fresh seed nodes taken after every known node failed
     std::uint64_t decode_errors = 0;     // bad frames from the home (the connection is dropped)
     std::uint64_t unexpected_messages = 0;  // well-formed but not for a client; ignored
     std::uint64_t ignored_events = 0;    // driver calls that do not match the state (stale)

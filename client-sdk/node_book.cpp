@@ -1,6 +1,7 @@
 #include "client-sdk/node_book.hpp"
 
 #include <algorithm>
+#include <set>
 
 namespace elmo {
 
@@ -18,21 +19,48 @@ void NodeBook::learn(const Endpoint& node, bool fallback) {
         if (!fallback) it->second.fallback = false;
         return;
     }
-    if (nodes_.size() >= max_nodes_) {
-        auto victim = nodes_.end();
-        for (auto i = nodes_.begin(); i != nodes_.end(); ++i) {
-            if (i->second.bootstrap) continue;
-            if (victim == nodes_.end() || i->second.failures > victim->second.failures ||
-                (i->second.failures == victim->second.failures &&
-                 i->second.seen < victim->second.seen))
-                victim = i;
-        }
-        if (victim == nodes_.end()) return;  // all bootstrap: no room for learned nodes
-        nodes_.erase(victim);
-    }
+    // All bootstrap: no room for learned nodes.
+    if (nodes_.size() >= max_nodes_ && !evict_learned()) return;
     Entry& e = nodes_[node];
     e.seen = ++seq_;
     e.fallback = fallback;
+}
+
+void NodeBook::reseed(const std::vector<Endpoint>& nodes) {
+    std::set<Endpoint> fresh;
+    for (const auto& e : nodes)
+        if (e.valid() && e.port != 0 && fresh.size() < max_nodes_) fresh.insert(e);
+    if (fresh.empty()) return;
+    // The seed's answer is the bootstrap list now: earlier bootstrap nodes that failed are
+    // dropped, the others become ordinary learned nodes.
+    std::erase_if(nodes_, [&](const auto& kv) {
+        return kv.second.bootstrap && kv.second.failures > 0 && !fresh.contains(kv.first);
+    });
+    for (auto& [e, entry] : nodes_) entry.bootstrap = false;
+    for (const auto& e : fresh) {
+        Entry& entry = nodes_[e];
+        entry.bootstrap = true;
+        entry.failures = 0;
+        entry.fallback = false;
+        entry.seen = ++seq_;
+    }
+    // Bootstrap nodes only are left when this fails: the fresh ones, at most max_nodes.
+    while (nodes_.size() > max_nodes_ && evict_learned()) {
+    }
+}
+
+bool NodeBook::evict_learned() {
+    auto victim = nodes_.end();
+    for (auto i = nodes_.begin(); i != nodes_.end(); ++i) {
+        if (i->second.bootstrap) continue;
+        if (victim == nodes_.end() || i->second.failures > victim->second.failures ||
+            (i->second.failures == victim->second.failures &&
+             i->second.seen < victim->second.seen))
+            victim = i;
+    }
+    if (victim == nodes_.end()) return false;
+    nodes_.erase(victim);
+    return true;
 }
 
 void NodeBook::failed(const Endpoint& node) {

@@ -23,6 +23,11 @@ public:
     // as a mailbox) is picked only when every other node has failed more often; learning it
     // again as a mailbox makes it an ordinary node.
     void learn(const Endpoint& node, bool fallback = false);
+    // Fresh bootstrap nodes from the app's seed: the named ones (at most max_nodes) become the
+    // bootstrap nodes, with no failures; earlier bootstrap nodes that failed are dropped (they
+    // were replaced), the others become learned nodes; learned nodes with the most failures
+    // make room.
+    void reseed(const std::vector<Endpoint>& nodes);
     // A connect failed, or a connection was lost before it proved stable, or misbehaved.
     void failed(const Endpoint& node);
     // A connection lasted: the node's failure count starts again.
@@ -46,6 +51,9 @@ private:
         std::uint32_t failures = 0;
         bool fallback = false;
     };
+    // Drops the learned node with the most failures (then the least recently learned); false
+    // if every node is a bootstrap node.
+    bool evict_learned();
     std::map<Endpoint, Entry> nodes_;
     std::size_t max_nodes_;
     std::uint64_t seq_ = 0;

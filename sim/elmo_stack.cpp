@@ -1,6 +1,10 @@
 #include "sim/elmo_stack.hpp"
 
+#include <memory>
 #include <set>
+
+#include "sim/rng.hpp"
+#include "sim/simulation.hpp"
 #include <stdexcept>
 
 namespace elmo::sim {
@@ -172,10 +176,11 @@ std::vector<Endpoint> with_home(Endpoint home, std::vector<Endpoint> others) {
 ElmoClient::ElmoClient(const ElmoStackConfig& config, ClientLink& link, ClientId id,
                        std::uint64_t seed, std::vector<std::string> topics,
                        std::vector<Endpoint> other_nodes,
-                       std::shared_ptr<const ClientObserver> observer)
+                       std::shared_ptr<const ClientObserver> observer, SeedResolver seed_of)
     : link_(link),
       id_(id),
       observer_(std::move(observer)),
+      seed_of_(std::move(seed_of)),
       core_(config.client, client_id_of(id), with_home(link.home(), std::move(other_nodes)), *this,
             seed),
       topics_(std::move(topics)) {
@@ -215,6 +220,7 @@ void ElmoClient::count_copies(ByteView frame) {
 // into the sim that re-enter this object (set_home) are made only from on_timer, never from
 // inside a core call.
 TimePoint ElmoClient::settle(TimePoint now, TimePoint next) {
+    if (seed_of_ && online_ && core_.wants_seed_nodes()) core_.add_seed_nodes(seed_of_(id_));
     if (want_ && online_) return now;  // a connection to make: wake at once
     return next;
 }
@@ -304,12 +310,25 @@ void ElmoClient::disconnect() {
 ClientCoreFactory elmo_client_factory(
     const ElmoStackConfig& config, std::function<std::vector<std::string>(ClientId)> topics_of,
     std::function<std::vector<Endpoint>(ClientId)> nodes_of,
-    std::shared_ptr<const ClientObserver> observer) {
-    return [config, topics_of, nodes_of, observer](
+    std::shared_ptr<const ClientObserver> observer, SeedResolver seed_of) {
+    return [config, topics_of, nodes_of, observer, seed_of](
                ClientLink& link, ClientId id, std::uint64_t seed) -> std::unique_ptr<sim::ClientCore> {
         return std::make_unique<ElmoClient>(config, link, id, seed, topics_of(id),
                                             nodes_of ? nodes_of(id) : std::vector<Endpoint>{},
-                                            observer);
+                                            observer, seed_of);
+    };
+}
+
+SeedResolver live_nodes_seed(const Simulation& sim, std::uint64_t seed, std::size_t count) {
+    auto rng = std::make_shared<Rng>(seed);
+    return [&sim, rng, count](ClientId) {
+        const auto live = sim.live_sorted();
+        std::set<HostId> picked;
+        for (std::size_t i = 0; i < 4 * count && picked.size() < count && !live.empty(); ++i)
+            picked.insert(live[rng->below(live.size())]);
+        std::vector<Endpoint> out;
+        for (HostId h : picked) out.push_back(Network::endpoint_of(h));
+        return out;
     };
 }
 

@@ -55,14 +55,20 @@ struct ClientObserver {
         published;
 };
 
+// Live nodes for a client whose known nodes all failed (ElmoClient, live_nodes_seed).
+using SeedResolver = std::function<std::vector<Endpoint>(ClientId)>;
+
 // A simulated phone running elmo's ClientCore. Its client id is the 8 bytes of "c" + its sim id.
 class ElmoClient final : public sim::ClientCore, private elmo::ClientTransport {
 public:
     // `other_nodes`: nodes the app knows besides its home (a shipped bootstrap list), for
     // failover when the home node is gone.
+    // `seed_of`: the app's seed (a DNS name listing live nodes), asked when every node the
+    // client knows has failed in a row (ClientCore::wants_seed_nodes); may be null.
     ElmoClient(const ElmoStackConfig& config, ClientLink& link, ClientId id, std::uint64_t seed,
                std::vector<std::string> topics, std::vector<Endpoint> other_nodes = {},
-               std::shared_ptr<const ClientObserver> observer = nullptr);
+               std::shared_ptr<const ClientObserver> observer = nullptr,
+               SeedResolver seed_of = nullptr);
 
     TimePoint on_online(TimePoint now) override;
     void on_offline(TimePoint now) override;
@@ -93,6 +99,7 @@ private:
     ClientLink& link_;
     ClientId id_;
     std::shared_ptr<const ClientObserver> observer_;
+    SeedResolver seed_of_;
     elmo::ClientCore core_;
     std::vector<std::string> topics_;
     bool started_ = false;
@@ -103,10 +110,16 @@ private:
 };
 
 // Clients subscribing to `topics_of(id)` when they first come online, knowing `nodes_of(id)`
-// besides their home node (may be null), reporting to `observer` (may be null).
+// besides their home node (may be null), reporting to `observer` (may be null), asking
+// `seed_of` for live nodes when every node they know failed (may be null).
 ClientCoreFactory elmo_client_factory(
     const ElmoStackConfig& config, std::function<std::vector<std::string>(ClientId)> topics_of,
     std::function<std::vector<Endpoint>(ClientId)> nodes_of = nullptr,
-    std::shared_ptr<const ClientObserver> observer = nullptr);
+    std::shared_ptr<const ClientObserver> observer = nullptr, SeedResolver seed_of = nullptr);
+
+// The simulated app's seed: `count` distinct live nodes at random, as a DNS name that lists
+// live nodes would answer. Draws from its own generator (`seed`), so asking does not shift
+// other draws; `sim` must outlive the resolver.
+SeedResolver live_nodes_seed(const Simulation& sim, std::uint64_t seed, std::size_t count = 4);
 
 }  // namespace elmo::sim

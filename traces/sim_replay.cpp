@@ -327,8 +327,9 @@ Result<ReplayData, std::string> SimReplay::run() {
         else
             ++invalid_;
     };
+    auto seed_of = sim::live_nodes_seed(*sim_, o_.seed ^ 0x5eed5eed5eedull);
     factory_ = std::make_shared<const sim::ClientCoreFactory>(
-        [this, observer](sim::ClientLink& link, sim::ClientId id, std::uint64_t seed) {
+        [this, observer, seed_of](sim::ClientLink& link, sim::ClientId id, std::uint64_t seed) {
             // The nodes a phone knows besides its home: 3 live nodes by its seed.
             std::vector<Endpoint> others;
             const auto& live = live_sorted();
@@ -341,7 +342,8 @@ Result<ReplayData, std::string> SimReplay::run() {
             auto topics = std::move(slots_[id].pending);
             slots_[id].pending.clear();
             return std::unique_ptr<sim::ClientCore>(std::make_unique<sim::ElmoClient>(
-                stack_, link, id, seed, std::move(topics), std::move(others), observer));
+                stack_, link, id, seed, std::move(topics), std::move(others), observer,
+                seed_of));
         });
 
     // Gauges once per window; load from the start of the measurement to the end of the trace.

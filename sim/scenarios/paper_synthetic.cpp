@@ -242,7 +242,8 @@ Summary run_paper_synthetic(const ScenarioOptions& o) {
         std::make_shared<const std::vector<std::vector<Endpoint>>>(std::move(nodes_of));
     auto factory = std::make_shared<const ClientCoreFactory>(elmo_client_factory(
         stack, [topics_ptr](ClientId id) { return (*topics_ptr)[id]; },
-        [nodes_ptr](ClientId id) { return (*nodes_ptr)[id]; }, observer));
+        [nodes_ptr](ClientId id) { return (*nodes_ptr)[id]; }, observer,
+        live_nodes_seed(sim, o.seed ^ 0x5eed5eed5eedull)));
     // Joins at sorted random times, so that the c-th client added gets ClientId c.
     std::vector<Duration> join_at(n_clients);
     for (auto& t : join_at)

@@ -149,6 +149,29 @@ TEST(ClientRecovery, RefusedNodesAreSkippedAtOnceAndRoundsBackOffExponentially) 
     EXPECT_EQ(h.core.stats().quick_retries, 16u);
 }
 
+// A phone whose every known node was replaced while it was offline (its bootstrap list and its
+// home) asks its seed once a whole round has failed, and reaches a node the seed names at the
+// next attempt, after the round's backoff.
+TEST(ClientRecovery, AfterEveryKnownNodeFailedTheSeedsNodesAreTriedNext) {
+    Harness h;
+    h.core.start(h.now);
+    EXPECT_FALSE(h.core.wants_seed_nodes());
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_FALSE(h.core.wants_seed_nodes()) << "not before every node had its turn";
+        h.core.on_connect_failed(h.now);
+        if (i < 2) h.run_until(h.now);
+    }
+    EXPECT_TRUE(h.core.wants_seed_nodes());
+    const TimePoint retry = h.core.next_wakeup();
+    EXPECT_GT(retry, h.now) << "the backoff is kept: a stale seed cannot make a loop";
+    h.core.add_seed_nodes({node_ep(50), node_ep(51)});
+    EXPECT_FALSE(h.core.wants_seed_nodes());
+    EXPECT_EQ(h.core.stats().seed_rounds, 1u);
+    h.run_until(retry);
+    const Endpoint next = h.transport.connects.back();
+    EXPECT_TRUE(next == node_ep(50) || next == node_ep(51)) << next.to_string();
+}
+
 TEST(ClientRecovery, StableConnectionResetsTheReconnectBackoff) {
     Harness h;
     h.core.start(h.now);

@@ -96,6 +96,31 @@ TEST(NodeBook, LearnedNodesAreBoundedAndBootstrapNodesStay) {
     EXPECT_TRUE(book.contains(node_ep(18)));
 }
 
+TEST(NodeBook, ASeedReplacesFailedBootstrapNodesAndComesFirst) {
+    std::mt19937_64 rng{1};
+    NodeBook book({node_ep(1), node_ep(2)}, 4);
+    book.learn(node_ep(10));
+    book.learn(node_ep(11));
+    book.failed(node_ep(1));  // replaced while the phone was away
+    book.failed(node_ep(10));
+    book.reseed({node_ep(20), node_ep(21), node_ep(2)});
+    EXPECT_FALSE(book.contains(node_ep(1))) << "a failed bootstrap node the seed no longer names";
+    EXPECT_TRUE(book.contains(node_ep(2)));
+    EXPECT_FALSE(book.contains(node_ep(10))) << "the learned node with most failures made room";
+    EXPECT_TRUE(book.contains(node_ep(11)));
+    EXPECT_EQ(book.size(), 4u);
+    book.failed(node_ep(11));
+    for (int i = 0; i < 20; ++i) {
+        auto p = book.pick(std::nullopt, rng);
+        ASSERT_TRUE(p);
+        EXPECT_NE(*p, node_ep(11));
+    }
+    // More seed nodes than room: max_nodes of them, the earlier nodes made room.
+    book.reseed({node_ep(30), node_ep(31), node_ep(32), node_ep(33), node_ep(34)});
+    EXPECT_EQ(book.size(), 4u);
+    for (int i = 30; i < 34; ++i) EXPECT_TRUE(book.contains(node_ep(i))) << i;
+}
+
 TEST(MailboxList, MostRecentFirstOnePerNodeBounded) {
     std::vector<wire::NodeAddr> list;
     for (int i = 1; i <= 5; ++i) learn_front(list, mbx(i), 3);
