@@ -98,6 +98,8 @@ int higgs(int argc, char** argv) {
         "speedup", po::value(&c.speedup)->default_value(c.speedup),
         "trace time = real time / speedup")("lead-s", po::value(&c.lead_s)->default_value(c.lead_s),
                                             "trace time before the first tweet")(
+        "arrivals-s", po::value(&c.arrivals_s)->default_value(c.arrivals_s),
+        ">0: clients first appear at random times over this many seconds (<= lead-s)")(
         "sample", po::value(&c.sample)->default_value(c.sample),
         "fraction of publishers kept (with all their subscribers)")(
         "max-clients", po::value(&c.max_clients)->default_value(0),

@@ -94,7 +94,8 @@ Result<Unit, std::string> for_each_row(const std::string& path, std::uint64_t& b
 }  // namespace
 
 Result<HiggsStats, std::string> import_higgs(const HiggsConfig& c, TraceWriter& out) {
-    if (c.speedup <= 0 || c.sample <= 0 || c.sample > 1 || c.lead_s < 0 ||
+    if (c.speedup <= 0 || c.sample <= 0 || c.sample > 1 || c.lead_s < 0 || c.arrivals_s < 0 ||
+        c.arrivals_s > c.lead_s ||
         (c.online_s > 0 && c.offline_s <= 0) || c.payload > max_payload_bytes)
         return Err{std::string("bad configuration (speedup, sample, lead, sessions or payload)")};
     HiggsStats st;
@@ -227,7 +228,7 @@ Result<HiggsStats, std::string> import_higgs(const HiggsConfig& c, TraceWriter& 
         std::llround(lead_ms + static_cast<double>(to - from) * 1000.0 / c.speedup));
     std::ostringstream src;
     src << "higgs-twitter from_unix=" << from << " to_unix=" << to << " speedup=" << c.speedup
-        << " lead_s=" << c.lead_s << " sample=" << st.sample_used << " seed=" << c.seed
+        << " lead_s=" << c.lead_s << " arrivals_s=" << c.arrivals_s << " sample=" << st.sample_used << " seed=" << c.seed
         << " online_s=" << c.online_s << " offline_s=" << c.offline_s << " payload=" << c.payload;
     out.meta("source", src.str());
     if (c.nodes) out.meta("nodes", std::to_string(c.nodes));
@@ -245,11 +246,31 @@ Result<HiggsStats, std::string> import_higgs(const HiggsConfig& c, TraceWriter& 
         refused |= !out.write(r);
         ++st.records;
     };
-    for (const auto& [a, b, rule] : subs)
-        emit(Record{0, Op::subscribe, a, "u" + std::to_string(b), 0, rule});
     Sessions sessions(c.online_s * 1000.0, c.offline_s * 1000.0, sim::derive_seed(c.seed, 0x5e, 0),
                       emit);
-    for (auto a : clients) sessions.add(a, 0);
+    if (c.arrivals_s <= 0) {  // everybody at 0
+        for (const auto& [a, b, rule] : subs)
+            emit(Record{0, Op::subscribe, a, "u" + std::to_string(b), 0, rule});
+        for (auto a : clients) sessions.add(a, 0);
+    }
+    // Else each client's subscriptions and first session at its arrival time, clients in
+    // arrival order (`subs` is sorted by client).
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> arrivals;
+    arrivals.reserve(clients.size());
+    const double arrivals_ms = c.arrivals_s * 1000.0;
+    for (auto a : c.arrivals_s > 0 ? clients : std::vector<std::uint32_t>{}) {
+        const double u = static_cast<double>(sim::derive_seed(c.seed, 0xa221, a) >> 11) * 0x1.0p-53;
+        arrivals.emplace_back(static_cast<std::uint64_t>(std::floor(u * arrivals_ms)), a);
+    }
+    std::sort(arrivals.begin(), arrivals.end());
+    for (const auto& [t, a] : arrivals) {
+        sessions.emit_until(t);
+        auto it = std::lower_bound(subs.begin(), subs.end(), std::make_tuple(a, 0u, SubRule{}));
+        for (; it != subs.end() && std::get<0>(*it) == a; ++it)
+            emit(Record{t, Op::subscribe, a, "u" + std::to_string(std::get<1>(*it)), 0,
+                        std::get<2>(*it)});
+        sessions.add(a, t);
+    }
 
     // ---- pass 2: the tweets, one per (account, second), spread over their second ----
     std::vector<std::uint32_t> second;  // kept accounts tweeting in the current second

@@ -31,6 +31,11 @@ struct HiggsConfig {
     double busiest_hours = 0;     // > 0: the window of this length with the most rows
     double speedup = 1;
     double lead_s = 120;            // trace time before the first publication
+    // > 0: each client first appears (its subscriptions, its first session) at a seeded random
+    // time in [0, arrivals_s) instead of all at 0; at most lead_s. A replay where every phone
+    // subscribes at the same instant (37,700 online at once for the busiest two hours) is a
+    // flash crowd no running service sees at its start (docs/traces.md, "Arrivals").
+    double arrivals_s = 0;
     double sample = 1;              // fraction of publishers kept
     std::uint64_t max_clients = 0;  // 0: no limit; else publishers are dropped until it fits
     double online_s = 600, offline_s = 1200;  // session means (trace time); online_s <= 0: always

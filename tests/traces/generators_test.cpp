@@ -195,6 +195,51 @@ TEST(HiggsImport, SamplingKeepsEveryKeptPublishersSubscribers) {
         }
 }
 
+// With arrivals, each client subscribes and starts its sessions at its own time within the
+// arrivals window (not everybody at 0, the flash crowd); the subscriptions are the same.
+TEST(HiggsImport, ArrivalsSpreadEachClientsFirstAppearanceOverTheWindow) {
+    auto run = [](double arrivals_s, const char* name) {
+        HiggsConfig c;
+        c.dir = tiny_higgs();
+        c.from_unix = 1000;
+        c.to_unix = 1010;
+        c.lead_s = 100;
+        c.arrivals_s = arrivals_s;
+        c.online_s = 0;  // always online: one `online` record per client, at its arrival
+        const auto path = (temp_dir() / name).string();
+        auto w = TraceWriter::open(path);
+        EXPECT_TRUE(w.ok());
+        EXPECT_TRUE(import_higgs(c, *w).ok());
+        EXPECT_TRUE(w->close().ok());
+        return read_all(path);
+    };
+    std::map<std::uint32_t, std::uint64_t> arrival;
+    std::set<std::pair<std::uint32_t, std::string>> subs, subs_at_0;
+    std::uint64_t last = 0;
+    for (const auto& r : run(100, "arr.trace")) {
+        EXPECT_GE(r.t_ms, last) << "records in time order";
+        last = r.t_ms;
+        if (r.op == Op::online) arrival.emplace(r.id, r.t_ms);
+        if (r.op == Op::subscribe) {
+            subs.insert({r.id, r.topic});
+            EXPECT_FALSE(arrival.contains(r.id)) << "subscriptions come with the arrival";
+        }
+        if (r.op == Op::online || r.op == Op::subscribe) {
+            EXPECT_LT(r.t_ms, 100000u);
+        }
+    }
+    std::set<std::uint64_t> distinct;
+    for (const auto& [id, t] : arrival) distinct.insert(t);
+    EXPECT_GE(distinct.size(), arrival.size() - 1) << "not everybody at once";
+    for (const auto& r : run(0, "arr0.trace")) {
+        if (r.op == Op::subscribe) subs_at_0.insert({r.id, r.topic});
+        if (r.op == Op::subscribe || r.op == Op::online) {
+            EXPECT_EQ(r.t_ms, 0u);
+        }
+    }
+    EXPECT_EQ(subs, subs_at_0);
+}
+
 TEST(TraceStatsTest, CountsWhatATraceHolds) {
     SyntheticConfig c;
     c.nodes = 10;
