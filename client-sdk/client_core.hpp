@@ -224,6 +224,11 @@ private:
     bool pump_publishes(TimePoint now);  // returns whether anything was sent
     void send_publish(TimePoint now, Outbox::Entry& e);
     std::vector<wire::NodeAddr> publish_preferred(const std::string& topic) const;
+    // preferred_list without the mailboxes whose node refused this client's own connection
+    // since it last worked (client_topics.cpp says why).
+    std::vector<wire::NodeAddr> preferred(const wire::NodeAddr& current,
+                                          const std::vector<wire::NodeAddr>& known) const;
+    bool refused_us(const wire::NodeAddr& mailbox) const;
     void on_publish_result(TimePoint now, const wire::PublishResult& r);
     void learn_publish_mailboxes(const std::string& topic, const wire::PublishResult& r);
     std::size_t check_publish_timeouts(TimePoint now);

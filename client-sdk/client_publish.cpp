@@ -63,11 +63,10 @@ void ClientCore::send_publish(TimePoint now, Outbox::Entry& e) {
 // The topic's current (or last) mailbox first, then the others known: the home tries them before
 // a lookup of its own, as for a Subscribe.
 std::vector<wire::NodeAddr> ClientCore::publish_preferred(const std::string& topic) const {
-    std::size_t max = std::min(params_.max_preferred, wire::max_mailboxes_listed);
     if (auto t = topics_.find(topic); t != topics_.end())
-        return preferred_list(t->second.mailbox, t->second.known_mailboxes, max);
+        return preferred(t->second.mailbox, t->second.known_mailboxes);
     if (auto p = publish_topics_.find(topic); p != publish_topics_.end())
-        return preferred_list({}, p->second.mailboxes, max);
+        return preferred({}, p->second.mailboxes);
     return {};
 }
 

@@ -59,6 +59,27 @@ void ClientCore::topics_due_on_new_connection(TimePoint now) {
     }
 }
 
+// A phone back after every mailbox it knew had crashed named only dead mailboxes: its home tried
+// each for a request timeout (3 s) before a lookup of its own, and a publication of the hottest
+// topic made 1.5 s before the phone went offline again never left it (1,500 nodes, every mailbox
+// crashed: the one window below 99% 14 minutes after the crash). The client knows better: it
+// tried those nodes itself and was refused.
+bool ClientCore::refused_us(const wire::NodeAddr& mailbox) const {
+    const Endpoint node = mailbox.endpoint.to_endpoint();
+    if (link_ == Link::connected && target_ && *target_ == node) return false;  // our home now
+    return nodes_.failures(node) > 0;
+}
+
+std::vector<wire::NodeAddr> ClientCore::preferred(const wire::NodeAddr& current,
+                                                  const std::vector<wire::NodeAddr>& known) const {
+    std::vector<wire::NodeAddr> usable;
+    for (const auto& m : known)
+        if (!refused_us(m)) usable.push_back(m);
+    const std::size_t max = std::min(params_.max_preferred, wire::max_mailboxes_listed);
+    return preferred_list(is_set(current) && !refused_us(current) ? current : wire::NodeAddr{},
+                          usable, max);
+}
+
 Duration ClientCore::renew_delay(Duration lifetime) {
     Duration d = stretched(std::chrono::duration_cast<Duration>(lifetime * params_.renew_fraction),
                            params_.renew_jitter, rng_);
@@ -106,8 +127,7 @@ void ClientCore::pump_subscribes(TimePoint now, bool radio_up) {
 
 void ClientCore::send_subscribe(TimePoint now, const std::string& topic, TopicState& t) {
     std::uint64_t id = next_request_id_++;
-    std::size_t max = std::min(params_.max_preferred, wire::max_mailboxes_listed);
-    wire::Subscribe s{id, topic, preferred_list(t.mailbox, t.known_mailboxes, max)};
+    wire::Subscribe s{id, topic, preferred(t.mailbox, t.known_mailboxes)};
     t.pending_request = id;
     requests_[id] = Request{topic, now + params_.request_timeout};
     if (t.registered) ++stats_.renewals_sent;

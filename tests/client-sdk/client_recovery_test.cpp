@@ -114,9 +114,37 @@ TEST(ClientRecovery, RegistrationLapsedOfflineIsRecoveredOnReconnect) {
     h.run_until(h.core.next_wakeup());
     h.core.on_connected(h.now);
     auto s = h.last_subscribe("news");
-    EXPECT_EQ(ids(s.preferred), ids({mbx(1), mbx(2)})) << "the old mailbox is still the best bet";
+    // Their nodes refused this client's own connections (every connect failed): the home is not
+    // asked to try them first (it would wait a request timeout for each) but to look.
+    EXPECT_TRUE(s.preferred.empty());
     h.grant("news", mbx(1));
     EXPECT_TRUE(h.topic("news").registered);
+}
+
+// A mailbox whose node refused this client's own connection is not named to the home (it would
+// try it for a request timeout before looking); the node it is connected to is never taken for
+// refused (it failed once, but answers now).
+TEST(ClientRecovery, AMailboxWhoseNodeRefusedUsIsNotNamedToTheHome) {
+    Harness h;
+    h.connect();
+    h.core.subscribe(h.now, "news");
+    h.grant("news", mbx(1), {mbx(2)});
+    h.core.on_disconnected(h.now);
+    h.transport.clear();
+    const Endpoint one = mbx(1).endpoint.to_endpoint(), two = mbx(2).endpoint.to_endpoint();
+    bool refused = false;
+    for (int i = 0; i < 50 && !h.core.connected(); ++i) {
+        h.run_until(h.core.next_wakeup());
+        const Endpoint target = h.transport.connects.back();
+        refused |= target == one;
+        if (refused && target == two) h.core.on_connected(h.now);
+        else h.core.on_connect_failed(h.now);  // every other node refuses
+    }
+    ASSERT_TRUE(h.core.connected());
+    auto s = h.last_subscribe("news");
+    EXPECT_EQ(ids(s.preferred), ids({mbx(2)})) << "mbx(1) left out, mbx(2) (the home) kept";
+    ASSERT_TRUE(h.core.publish(h.now, "news", Bytes{1}).ok());
+    EXPECT_EQ(ids(h.transport.last<wire::Publish>().preferred), ids({mbx(2)}));
 }
 
 // A refused node says nothing about the others: the next known node is tried at once, each once
