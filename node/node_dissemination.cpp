@@ -227,12 +227,13 @@ void NodeCore::on_publish(TimePoint now, ClientHandle c, const wire::Publish& p)
     if (session.client_id.empty()) return answer(wire::PublishStatus::failed);
     std::size_t pending = 0;
     for (auto& [id, q] : subs_) {
-        if (q.client != c || !q.event) continue;
-        if (q.event->id == p.event.id) {  // a retry of one in progress joins it
+        if (!q.event) continue;
+        if (q.event->id == p.event.id) {  // a retry of one in progress joins it (maybe over a
+            q.client = c;                  // new connection: the old one's answer goes nowhere)
             q.client_request = p.request_id;
             return;
         }
-        ++pending;
+        pending += q.client == c;
     }
     if (pending >= config_.params.max_pending_publications) {
         ++stats_.publications_failed;

@@ -28,8 +28,15 @@ TimePoint NodeCore::on_client_disconnected(TimePoint now, ClientHandle client) {
         if (b->second.empty()) by_client_id_.erase(b);
     }
     sessions_.erase(client);
-    // Requests in flight for this client complete into nothing (their sub is dropped).
-    std::erase_if(subs_, [&](const auto& kv) { return kv.second.client == client; });
+    // Subscriptions in flight for this client complete into nothing (dropped). Publications go
+    // on: the event is in hand, and a phone that published and lost its connection a moment
+    // later (back offline, for good) would otherwise lose it although its home had it (1,500
+    // nodes: the hottest topic's event, 3 s at the home, the phone gone 3 s after). Their
+    // result goes nowhere; the client's retry, if it comes back, is answered by the mailbox's
+    // dedup (or joins the one still in flight).
+    std::erase_if(subs_, [&](const auto& kv) {
+        return kv.second.client == client && !kv.second.event;
+    });
     return on_timer(now);
 }
 

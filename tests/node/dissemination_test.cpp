@@ -164,6 +164,47 @@ TEST(NodeDissemination, PublicationGoesOnPastADeadMailbox) {
     EXPECT_EQ(c.core(1).stats().store_timeouts, 1u);
 }
 
+// A phone that publishes and loses its connection before the mailbox answered (it went offline
+// for good) does not take the event with it: the home has it and stores it anyway; a retry
+// over a new connection joins the one in flight and gets the answer.
+TEST(NodeDissemination, APublicationOutlivesItsPublishersConnection) {
+    CoreCluster c(3);
+    c.link(1, 2);
+    two_subscribers(c);
+    c.kill(0);  // the named mailbox is dead: the home times out (3 s), then elects another
+    const wire::Event e = event("t", 1, 2);
+    c.client_frame(1, 2, wire::Publish{9, e, {c.core(0).self_addr()}, false});
+    c.run_for(1s);
+    c.node(1).wake = c.core(1).on_client_disconnected(c.now(), 2);
+    c.connect_client(1, 3, cid(2));  // the same phone, a new connection
+    c.client_frame(1, 3, wire::Publish{10, e, {c.core(0).self_addr()}, false});
+    c.run_for(12s);
+    bool stored = c.core(1).mailbox().find_event("t", e.id) || c.core(2).mailbox().find_event("t", e.id);
+    EXPECT_TRUE(stored);
+    EXPECT_TRUE(frames_of<wire::PublishResult>(c, 1, 2).empty()) << "the old connection is gone";
+    auto results = frames_of<wire::PublishResult>(c, 1, 3);
+    ASSERT_EQ(results.size(), 1u) << "the retry joined the publication in flight";
+    EXPECT_EQ(results[0].request_id, 10u);
+    EXPECT_EQ(results[0].status, wire::PublishStatus::accepted);
+    EXPECT_EQ(c.core(1).stats().store_timeouts, 1u) << "one store, not two";
+}
+
+// Without a retry the event is still stored.
+TEST(NodeDissemination, APublicationIsStoredAfterItsPublisherLeftForGood) {
+    CoreCluster c(3);
+    c.link(1, 2);
+    two_subscribers(c);
+    c.kill(0);
+    const wire::Event e = event("t", 1, 2);
+    c.client_frame(1, 2, wire::Publish{9, e, {c.core(0).self_addr()}, false});
+    c.run_for(1s);
+    c.node(1).wake = c.core(1).on_client_disconnected(c.now(), 2);
+    c.run_for(12s);
+    EXPECT_TRUE(c.core(1).mailbox().find_event("t", e.id) ||
+                c.core(2).mailbox().find_event("t", e.id));
+    EXPECT_EQ(c.core(1).stats().publications_accepted, 1u);
+}
+
 // Two homes elect themselves for "t" at the same moment (neither knows the other yet).
 void elect_apart(CoreCluster& c) {
     c.link(0, 1);
