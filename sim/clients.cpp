@@ -141,6 +141,7 @@ void Clients::set_online(ClientId c, bool online) {
 
 void Clients::go_online(ClientId c) {
     Client& cl = *clients_[c];
+    online_ += !cl.online;
     cl.online = true;
     ++cl.conn_seq;
     const ClientHandle conn = (ClientHandle{cl.conn_seq} << 32) | c;
@@ -168,6 +169,7 @@ void Clients::go_online(ClientId c) {
 
 void Clients::go_offline(ClientId c) {
     Client& cl = *clients_[c];
+    online_ -= cl.online;
     cl.online = false;
     drop_connection(c, false);
     if (cl.core) cl.core->on_offline(sim_.time_point());
@@ -255,9 +257,9 @@ const ClientCounters& Clients::counters(ClientId c) const {
 }
 
 std::size_t Clients::online_count() const {
-    std::size_t n = 0;
-    for (const auto& c : clients_) n += c->online;
-    return n;
+    assert(online_ == static_cast<std::size_t>(std::count_if(
+                          clients_.begin(), clients_.end(), [](const auto& c) { return c->online; })));
+    return online_;
 }
 
 }  // namespace elmo::sim

@@ -121,6 +121,9 @@ class Clients final : public ClientHub {
     ClientConfig config_;
     EventKind toggle_kind_, wake_kind_;
     std::vector<std::unique_ptr<Client>> clients_;
+    // Kept by go_online/go_offline: counting over every client per progress line and gauge was
+    // 12% of a 113,000-phone replay's time.
+    std::size_t online_ = 0;
     std::uint64_t wake_tokens_ = 0;
 };
 
