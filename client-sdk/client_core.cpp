@@ -132,6 +132,10 @@ void ClientCore::add_seed_nodes(const std::vector<Endpoint>& nodes) {
     if (nodes.empty()) return;
     ++stats_.seed_rounds;
     nodes_.reseed(nodes);
+    if (link_ == Link::idle && started_ && network_) {  // it had nobody to try: now it has
+        link_ = Link::waiting;
+        reconnect_at_ = last_now_;
+    }
 }
 
 TimePoint ClientCore::on_connected(TimePoint now) {

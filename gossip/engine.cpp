@@ -128,11 +128,11 @@ void GossipEngine::notice(const std::string& topic, const wire::NodeAddr& peer,
 }
 
 std::optional<NodeId> GossipEngine::admit(TimePoint now, const Endpoint& from,
-                                          TopicMap::iterator it, const NodeId& sender) {
+                                          TopicMap::iterator it, const NodeId& sender, bool displace) {
     if (sender == self_) return std::nullopt;
     wire::NodeAddr addr = wire::NodeAddr::from(sender, from);
     std::optional<TopicTree::Evicted> evicted;
-    const PeerResult r = it->second.tree.add_peer(addr, now, &evicted, true);
+    const PeerResult r = it->second.tree.add_peer(addr, now, &evicted, displace);
     if (evicted && evicted->stale) notice(it->first, evicted->addr, PeerNotice::Kind::dead);
     if (evicted && !evicted->stale) {  // live: told, so that it unlinks us too
         port_.send(evicted->addr.endpoint.to_endpoint(), wire::GossipLeave{it->first});
@@ -216,7 +216,9 @@ void GossipEngine::on_join(TimePoint now, const Endpoint& from, const wire::Goss
         reply_stranger(now, from, j.topic, wire::GossipLeave{j.topic});
         return;
     }
-    auto peer = admit(now, from, it, j.sender);  // refreshes the endpoint of a known peer
+    // A join displaces a live peer when full; a digest from a stranger (below) does not: it may
+    // be a peer we just displaced whose digest crossed our leave.
+    auto peer = admit(now, from, it, j.sender, true);  // refreshes the endpoint of a known peer
     if (peer) {
         it->second.tree.heard(*peer, now);
         if (!j.ack) {
@@ -233,7 +235,7 @@ void GossipEngine::on_topic_message(TimePoint now, const Endpoint& from, TopicMa
     std::optional<NodeId> peer = t.peer_at(from);
     if (!peer) {
         if (auto* d = std::get_if<wire::Digest>(&m)) {
-            peer = admit(now, from, it, d->sender);  // a lost join, or a healed partition
+            peer = admit(now, from, it, d->sender, false);  // a lost join, a healed partition
             if (!peer) return;
         } else {
             if (std::holds_alternative<wire::GossipLeave>(m)) return;

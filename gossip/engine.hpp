@@ -98,7 +98,7 @@ class GossipEngine {
                           const wire::GossipMessage& m);
     // Takes a stranger that named itself (GossipJoin, Digest) as a peer if there is room.
     std::optional<NodeId> admit(TimePoint now, const Endpoint& from, TopicMap::iterator it,
-                                const NodeId& sender);
+                                const NodeId& sender, bool displace);
 
     NodeId self_;
     GossipPort& port_;

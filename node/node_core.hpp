@@ -330,6 +330,7 @@ private:
     // Discovery walks due, per held topic; last intro per topic (bounded by known_topics_max).
     std::set<std::tuple<TimePoint, std::string, int>> discovery_due_;  // (due, topic, round)
     void schedule_discovery(const std::string& topic, TimePoint when, int round);
+    void discover_soon(const std::string& topic, TimePoint when);
     std::map<std::string, TimePoint> intro_sent_;
     DirectoryPort* directory_ = nullptr;
     // Next replica slot per held topic (erased when the topic goes).

@@ -154,7 +154,7 @@ void NodeCore::mirror_gossip_notices(TimePoint now) {
                 // Displaced by a joiner, or the peer evaporated: alone now, look at once rather
                 // than at the next discovery round (up to discovery_period away).
                 if (const auto* t = gossip_.tree(n.topic); t && t->peers().empty())
-                    schedule_discovery(n.topic, now + config_.params.discovery_first, 1);
+                    discover_soon(n.topic, now + config_.params.discovery_first);
                 break;
             case gossip::PeerNotice::Kind::dead:
                 mailbox_.unlink(n.topic, n.peer.id);
@@ -182,6 +182,18 @@ void NodeCore::topic_adopted(TimePoint now, const std::string& topic) {
 
 // One entry per topic (an evaporated and retaken topic, or an early round, must not start a
 // second chain of rounds).
+// Sooner than planned, keeping the round (its gap keeps growing: a mailbox whose only link keeps
+// leaving must not look every 2 s).
+void NodeCore::discover_soon(const std::string& topic, TimePoint when) {
+    int round = 1;
+    for (const auto& d : discovery_due_)
+        if (std::get<1>(d) == topic) {
+            if (std::get<0>(d) <= when) return;  // due sooner anyway
+            round = std::max(round, std::get<2>(d));
+        }
+    schedule_discovery(topic, when, round);
+}
+
 void NodeCore::schedule_discovery(const std::string& topic, TimePoint when, int round) {
     std::erase_if(discovery_due_, [&](const auto& d) { return std::get<1>(d) == topic; });
     discovery_due_.insert({when, topic, round});
@@ -233,7 +245,9 @@ void NodeCore::on_publish(TimePoint now, ClientHandle c, const wire::Publish& p)
             q.client_request = p.request_id;
             return;
         }
-        pending += q.client == c;
+        // Per publisher, not per connection: publications outlive their connection, so a
+        // client reconnecting in a loop must not pile them up.
+        pending += q.event->publisher == p.event.publisher;
     }
     if (pending >= config_.params.max_pending_publications) {
         ++stats_.publications_failed;

@@ -238,7 +238,7 @@ void NodeCore::on_request_timeout(TimePoint now, std::uint64_t request_id) {
     requests_.erase(rq);
     suspect(req.target.id, now);
     if (req.kind == RequestKind::adopt || req.kind == RequestKind::claim) {
-        if (req.kind == RequestKind::claim) ++stats_.election_claim_timeouts;
+        ++(req.kind == RequestKind::claim ? stats_.election_claim_timeouts : stats_.adopt_timeouts);
         on_adopt_timeout(now, req, request_id);  // a claim: our own candidate is adopted
         return;
     }

@@ -377,7 +377,6 @@ bool NodeCore::elect_self(TimePoint now, Lookup& lookup, const std::string& topi
 }
 
 void NodeCore::on_adopt_timeout(TimePoint now, const Request& req, std::uint64_t request_id) {
-    ++stats_.adopt_timeouts;
     auto it = lookups_.find(req.topic);
     if (it == lookups_.end() || it->second.generation != req.lookup_generation ||
         it->second.adopt_in_flight != request_id)

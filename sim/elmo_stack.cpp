@@ -220,7 +220,10 @@ void ElmoClient::count_copies(ByteView frame) {
 // into the sim that re-enter this object (set_home) are made only from on_timer, never from
 // inside a core call.
 TimePoint ElmoClient::settle(TimePoint now, TimePoint next) {
-    if (seed_of_ && online_ && core_.wants_seed_nodes()) core_.add_seed_nodes(seed_of_(id_));
+    if (seed_of_ && online_ && core_.wants_seed_nodes()) {
+        core_.add_seed_nodes(seed_of_(id_));
+        next = std::min(next, core_.next_wakeup());
+    }
     if (want_ && online_) return now;  // a connection to make: wake at once
     return next;
 }

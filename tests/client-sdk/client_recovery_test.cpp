@@ -200,6 +200,18 @@ TEST(ClientRecovery, AfterEveryKnownNodeFailedTheSeedsNodesAreTriedNext) {
     EXPECT_TRUE(next == node_ep(50) || next == node_ep(51)) << next.to_string();
 }
 
+// A client that knows no node at all asks its seed and connects to what it names.
+TEST(ClientRecovery, AClientWithNoNodeConnectsToItsSeedsNodes) {
+    Harness h{ClientParams{}, {}};
+    h.core.start(h.now);
+    EXPECT_TRUE(h.transport.connects.empty());
+    ASSERT_TRUE(h.core.wants_seed_nodes());
+    h.core.add_seed_nodes({node_ep(60)});
+    h.run_until(h.core.next_wakeup());
+    ASSERT_FALSE(h.transport.connects.empty());
+    EXPECT_EQ(h.transport.connects.back(), node_ep(60));
+}
+
 TEST(ClientRecovery, StableConnectionResetsTheReconnectBackoff) {
     Harness h;
     h.core.start(h.now);

@@ -110,6 +110,18 @@ TEST_F(EngineTest, AFullTopicEvictsAPeerThatNeverAnswered) {
     EXPECT_EQ(engine_.add_peer(later + 1s, "t", addr(18)), PeerResult::refused_full);
 }
 
+// A digest from a stranger (it may be the peer we just displaced, its digest crossing our leave)
+// does not displace anyone: only a join does.
+TEST_F(EngineTest, ADigestFromAStrangerDoesNotDisplaceALivePeer) {
+    for (int n = 1; n <= 16; ++n) engine_.add_peer(t0, "t", addr(n));
+    for (int n = 1; n <= 16; ++n)
+        engine_.on_message(t0 + 1s, endpoint(n), wire::GossipJoin{"t", node_id(n), true});
+    engine_.on_message(t0 + 2s, endpoint(20), wire::Digest{"t", node_id(20), {id_of(1)}});
+    EXPECT_EQ(engine_.counters().peers_displaced, 0u);
+    const auto peers = engine_.tree("t")->peers();
+    EXPECT_TRUE(std::find(peers.begin(), peers.end(), node_id(20)) == peers.end());
+}
+
 TEST_F(EngineTest, RemoteJoinIsAdmittedAndAcknowledged) {
     engine_.on_message(t0, endpoint(5), wire::GossipJoin{"t", node_id(5), false});
     EXPECT_EQ(engine_.tree("t")->peers(), std::vector<NodeId>{node_id(5)});
