@@ -126,8 +126,9 @@ private:
         // The DHT node closest to the topic's directory key, when the directory named no live
         // mailbox: the arbiter our candidate is claimed at, so that homes electing at once agree.
         std::optional<wire::NodeAddr> arbiter;
-        bool claimed = false;                     // a claim was sent (once per lookup)
-        std::optional<wire::NodeAddr> elected;    // the node to adopt: the claim's winner
+        // The node to adopt: the claim's winner (our own candidate until the arbiter answers).
+        // Set once a claim is made, so a lookup claims at most once.
+        std::optional<wire::NodeAddr> elected;
     };
     enum class RequestKind : std::uint8_t { register_client, adopt, store, poll, claim };
     struct Request {

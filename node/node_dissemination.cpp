@@ -180,8 +180,6 @@ void NodeCore::topic_adopted(TimePoint now, const std::string& topic) {
     schedule_discovery(topic, now + config_.params.discovery_first, 0);
 }
 
-// One entry per topic (an evaporated and retaken topic, or an early round, must not start a
-// second chain of rounds).
 // Sooner than planned, keeping the round (its gap keeps growing: a mailbox whose only link keeps
 // leaving must not look every 2 s).
 void NodeCore::discover_soon(const std::string& topic, TimePoint when) {
@@ -194,6 +192,8 @@ void NodeCore::discover_soon(const std::string& topic, TimePoint when) {
     schedule_discovery(topic, when, round);
 }
 
+// One entry per topic (an evaporated and retaken topic, or an early round, must not start a
+// second chain of rounds).
 void NodeCore::schedule_discovery(const std::string& topic, TimePoint when, int round) {
     std::erase_if(discovery_due_, [&](const auto& d) { return std::get<1>(d) == topic; });
     discovery_due_.insert({when, topic, round});

@@ -266,7 +266,7 @@ void NodeCore::try_adopt(TimePoint now, const std::string& topic) {
         resolve_lookup(now, topic, {});
         return;
     }
-    if (lookup.arbiter && !lookup.claimed) {
+    if (lookup.arbiter && !lookup.elected) {
         send_claim(now, lookup, topic, *candidate);
         return;
     }
@@ -309,7 +309,6 @@ void NodeCore::adopt_candidate(TimePoint now, Lookup& lookup, const std::string&
 // topic's directory key before it is asked to adopt; the answer names the node to adopt.
 void NodeCore::send_claim(TimePoint now, Lookup& lookup, const std::string& topic,
                           const wire::NodeAddr& candidate) {
-    lookup.claimed = true;
     lookup.elected = candidate;  // kept if the arbiter does not answer
     ++stats_.election_claims;
     if (lookup.arbiter->id == config_.id) {

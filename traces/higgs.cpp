@@ -248,28 +248,31 @@ Result<HiggsStats, std::string> import_higgs(const HiggsConfig& c, TraceWriter& 
     };
     Sessions sessions(c.online_s * 1000.0, c.offline_s * 1000.0, sim::derive_seed(c.seed, 0x5e, 0),
                       emit);
+    auto subscribe = [&](std::uint64_t t, const auto& sub) {
+        const auto& [a, b, rule] = sub;
+        emit(Record{t, Op::subscribe, a, "u" + std::to_string(b), 0, rule});
+    };
     if (c.arrivals_s <= 0) {  // everybody at 0
-        for (const auto& [a, b, rule] : subs)
-            emit(Record{0, Op::subscribe, a, "u" + std::to_string(b), 0, rule});
+        for (const auto& s : subs) subscribe(0, s);
         for (auto a : clients) sessions.add(a, 0);
-    }
-    // Else each client's subscriptions and first session at its arrival time, clients in
-    // arrival order (`subs` is sorted by client).
-    std::vector<std::pair<std::uint64_t, std::uint32_t>> arrivals;
-    arrivals.reserve(clients.size());
-    const double arrivals_ms = c.arrivals_s * 1000.0;
-    for (auto a : c.arrivals_s > 0 ? clients : std::vector<std::uint32_t>{}) {
-        const double u = static_cast<double>(sim::derive_seed(c.seed, 0xa221, a) >> 11) * 0x1.0p-53;
-        arrivals.emplace_back(static_cast<std::uint64_t>(std::floor(u * arrivals_ms)), a);
-    }
-    std::sort(arrivals.begin(), arrivals.end());
-    for (const auto& [t, a] : arrivals) {
-        sessions.emit_until(t);
-        auto it = std::lower_bound(subs.begin(), subs.end(), std::make_tuple(a, 0u, SubRule{}));
-        for (; it != subs.end() && std::get<0>(*it) == a; ++it)
-            emit(Record{t, Op::subscribe, a, "u" + std::to_string(std::get<1>(*it)), 0,
-                        std::get<2>(*it)});
-        sessions.add(a, t);
+    } else {
+        // Each client's subscriptions and first session at its arrival time, clients in
+        // arrival order (`subs` is sorted by client).
+        std::vector<std::pair<std::uint64_t, std::uint32_t>> arrivals;
+        arrivals.reserve(clients.size());
+        const double arrivals_ms = c.arrivals_s * 1000.0;
+        for (auto a : clients) {
+            const double u =
+                static_cast<double>(sim::derive_seed(c.seed, 0xa221, a) >> 11) * 0x1.0p-53;
+            arrivals.emplace_back(static_cast<std::uint64_t>(std::floor(u * arrivals_ms)), a);
+        }
+        std::sort(arrivals.begin(), arrivals.end());
+        for (const auto& [t, a] : arrivals) {
+            sessions.emit_until(t);
+            auto it = std::lower_bound(subs.begin(), subs.end(), std::make_tuple(a, 0u, SubRule{}));
+            for (; it != subs.end() && std::get<0>(*it) == a; ++it) subscribe(t, *it);
+            sessions.add(a, t);
+        }
     }
 
     // ---- pass 2: the tweets, one per (account, second), spread over their second ----

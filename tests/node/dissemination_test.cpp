@@ -147,15 +147,23 @@ TEST(NodeDissemination, PollOfADeadMailboxAnswersUnreachable) {
     EXPECT_EQ(polls[0].status, wire::PollStatus::unreachable);
 }
 
-TEST(NodeDissemination, PublicationGoesOnPastADeadMailbox) {
-    CoreCluster c(3);
+// Node 0, the mailbox of "t", dies; client 2 of node 1 publishes `e` naming it (request 9). Its
+// home times out (3 s), looks the topic up, finds nothing live and elects node 1 or 2.
+void publish_naming_a_dead_mailbox(CoreCluster& c, const wire::Event& e) {
     c.link(1, 2);
     two_subscribers(c);
     c.kill(0);
-    // The client names the dead mailbox; its home times out, looks the topic up, finds nothing
-    // live and elects a mailbox: the event is accepted there.
-    const wire::Event e = event("t", 1, 2);
     c.client_frame(1, 2, wire::Publish{9, e, {c.core(0).self_addr()}, false});
+}
+
+bool stored_by_a_live_node(CoreCluster& c, const wire::EventId& id) {
+    return c.core(1).mailbox().find_event("t", id) || c.core(2).mailbox().find_event("t", id);
+}
+
+TEST(NodeDissemination, PublicationGoesOnPastADeadMailbox) {
+    CoreCluster c(3);
+    const wire::Event e = event("t", 1, 2);
+    publish_naming_a_dead_mailbox(c, e);
     c.run_for(11s);
     auto results = frames_of<wire::PublishResult>(c, 1, 2);
     ASSERT_EQ(results.size(), 1u);
@@ -169,18 +177,14 @@ TEST(NodeDissemination, PublicationGoesOnPastADeadMailbox) {
 // over a new connection joins the one in flight and gets the answer.
 TEST(NodeDissemination, APublicationOutlivesItsPublishersConnection) {
     CoreCluster c(3);
-    c.link(1, 2);
-    two_subscribers(c);
-    c.kill(0);  // the named mailbox is dead: the home times out (3 s), then elects another
     const wire::Event e = event("t", 1, 2);
-    c.client_frame(1, 2, wire::Publish{9, e, {c.core(0).self_addr()}, false});
+    publish_naming_a_dead_mailbox(c, e);
     c.run_for(1s);
     c.node(1).wake = c.core(1).on_client_disconnected(c.now(), 2);
     c.connect_client(1, 3, cid(2));  // the same phone, a new connection
     c.client_frame(1, 3, wire::Publish{10, e, {c.core(0).self_addr()}, false});
     c.run_for(12s);
-    bool stored = c.core(1).mailbox().find_event("t", e.id) || c.core(2).mailbox().find_event("t", e.id);
-    EXPECT_TRUE(stored);
+    EXPECT_TRUE(stored_by_a_live_node(c, e.id));
     EXPECT_TRUE(frames_of<wire::PublishResult>(c, 1, 2).empty()) << "the old connection is gone";
     auto results = frames_of<wire::PublishResult>(c, 1, 3);
     ASSERT_EQ(results.size(), 1u) << "the retry joined the publication in flight";
@@ -192,16 +196,12 @@ TEST(NodeDissemination, APublicationOutlivesItsPublishersConnection) {
 // Without a retry the event is still stored.
 TEST(NodeDissemination, APublicationIsStoredAfterItsPublisherLeftForGood) {
     CoreCluster c(3);
-    c.link(1, 2);
-    two_subscribers(c);
-    c.kill(0);
     const wire::Event e = event("t", 1, 2);
-    c.client_frame(1, 2, wire::Publish{9, e, {c.core(0).self_addr()}, false});
+    publish_naming_a_dead_mailbox(c, e);
     c.run_for(1s);
     c.node(1).wake = c.core(1).on_client_disconnected(c.now(), 2);
     c.run_for(12s);
-    EXPECT_TRUE(c.core(1).mailbox().find_event("t", e.id) ||
-                c.core(2).mailbox().find_event("t", e.id));
+    EXPECT_TRUE(stored_by_a_live_node(c, e.id));
     EXPECT_EQ(c.core(1).stats().publications_accepted, 1u);
 }
 
