@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "sim/churn.hpp"
+#include "sim/dht_use.hpp"
 #include "sim/elmo_stack.hpp"
 #include "sim/metrics.hpp"
 #include "sim/node_load.hpp"
@@ -445,6 +446,7 @@ Result<ReplayData, std::string> SimReplay::run() {
     s.set("duplicates_per_delivery", rep.duplicates_per_delivery);
     const sim::NodeLoadSummary nl = sim::NodeLoad::summarize(d.nodes, 60.0);
     sim::add_node_load(s, nl);
+    sim::add_dht_use(s, *sim_);
     std::uint64_t mb = 0, regs = 0, mb_topics = 0;
     for (const auto& p : d.mailbox_pattern)
         if (p.mailboxes) mb += p.mailboxes, regs += p.registrations, ++mb_topics;

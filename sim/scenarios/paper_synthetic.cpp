@@ -22,6 +22,7 @@
 #include "common/stats.hpp"
 #include "sim/churn.hpp"
 #include "sim/delivery_metrics.hpp"
+#include "sim/dht_use.hpp"
 #include "sim/elmo_stack.hpp"
 #include "sim/metrics.hpp"
 #include "sim/node_load.hpp"
@@ -486,7 +487,6 @@ Summary run_paper_synthetic(const ScenarioOptions& o) {
         s.set("node_registration_timeouts", static_cast<unsigned long>(t.registration_timeouts));
         s.set("node_publications_failed", static_cast<unsigned long>(t.publications_failed));
         s.set("node_poll_timeouts", static_cast<unsigned long>(t.poll_timeouts));
-        s.set("node_lookups", static_cast<unsigned long>(t.lookups_started));
         s.set("node_pushes_no_session", static_cast<unsigned long>(t.pushes_no_session));
         s.set("node_links_made", static_cast<unsigned long>(t.links_made));
         s.set("gossip_hops_mean", t.events_from_gossip == 0
@@ -502,6 +502,7 @@ Summary run_paper_synthetic(const ScenarioOptions& o) {
         s.set("gossip_repairs", static_cast<unsigned long>(g.repairs_sent));
         s.set("topics_with_mailboxes", static_cast<unsigned long>(holders.size()));
         s.set("topics_split", static_cast<unsigned long>(split));
+        add_dht_use(s, sim);
         s.set("mailboxes_per_topic_max", static_cast<unsigned long>(most));
         s.set("mailboxes_per_topic_mean",
               holders.empty() ? 0.0

@@ -1,0 +1,48 @@
+#include "sim/dht_use.hpp"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+
+#include "sim/elmo_stack.hpp"
+
+namespace elmo::sim {
+
+namespace {
+// OpenDHT 2.4 ends its searches log with "Total: N searches (a IPv4, b IPv6).".
+std::size_t search_count(const std::string& log) {
+    const auto at = log.rfind("Total: ");
+    if (at == std::string::npos) return 0;
+    return static_cast<std::size_t>(std::strtoull(log.c_str() + at + 7, nullptr, 10));
+}
+}  // namespace
+
+void add_dht_use(Summary& s, Simulation& sim) {
+    NodeStats t{};
+    std::size_t searches = 0, most = 0, dht_nodes = 0;
+    for (HostId h = 0; h < sim.hosts(); ++h) {
+        if (NodeCore* c = elmo_core(sim, h)) t += c->stats();
+        SimNode* n = sim.find(h);
+        if (!n || !n->has_dht()) continue;
+        const std::size_t k = search_count(n->dht().getSearchesLog(AF_INET));
+        searches += k;
+        most = std::max(most, k);
+        ++dht_nodes;
+    }
+    auto u = [](std::uint64_t v) { return static_cast<unsigned long>(v); };
+    s.set("node_lookups", u(t.lookups_started));
+    s.set("node_lookups_found_existing", u(t.lookups_found_existing));
+    s.set("node_lookups_found_in_directory", u(t.lookups_found_in_directory));
+    s.set("node_directory_queries", u(t.directory_queries));
+    s.set("node_directory_announces", u(t.directory_announces));
+    s.set("node_replica_queries", u(t.replica_queries));
+    s.set("node_replica_puts", u(t.replica_puts));
+    s.set("node_election_claims", u(t.election_claims));
+    s.set("dht_searches_mean",
+          dht_nodes ? static_cast<double>(searches) / static_cast<double>(dht_nodes) : 0.0);
+    s.set("dht_searches_max", u(most));
+}
+
+}  // namespace elmo::sim

@@ -1,0 +1,15 @@
+#pragma once
+// How much a run asked of the DHT (docs/traces.md, "The DHT's cost"): the directory and replica
+// traffic the elmo cores caused, and the searches OpenDHT keeps for it. OpenDHT keeps every
+// search, finished or not, for about an hour and walks them for every node it hears of, so the
+// number of distinct keys a node touched is what a large replay's speed depends on.
+#include "sim/simulation.hpp"
+#include "sim/summary.hpp"
+
+namespace elmo::sim {
+
+// Appends node_* DHT counters (sums over the live cores) and dht_searches_mean / _max (over the
+// live DHT nodes, as OpenDHT reports them now).
+void add_dht_use(Summary& s, Simulation& sim);
+
+}  // namespace elmo::sim
