@@ -22,6 +22,12 @@ inline dht::ValueType::Id dht_value_type(DirectoryValueKind kind) {
                                                      : dht::ValueType::USER_DATA.id;
 }
 
+// The values of one kind: the storing nodes filter by the get's Where; this filter is the
+// asker's own (a node need not honour the Where).
+inline dht::Value::Filter of_kind(DirectoryValueKind kind) {
+    return [type = dht_value_type(kind)](const dht::Value& v) { return v.type == type; };
+}
+
 // The nodes a finished DHT search ended at, closest to the key first (the directory's
 // rendezvous, docs/dissemination.md), as the core's neighbours.
 inline std::vector<Neighbour> closest_nodes(const std::vector<std::shared_ptr<dht::Node>>& nodes,

@@ -79,7 +79,9 @@ public:
     const gossip::GossipEngine& gossip() const { return gossip_; }
     TimePoint next_wakeup() const;
     wire::NodeAddr self_addr() const { return wire::NodeAddr::from(config_.id, config_.endpoint); }
-    // The DHT key of a topic's history replica (node_replica.cpp).
+    // The DHT key of a topic's mailbox entries (node_directory.cpp) and of its history replica
+    // (node_replica.cpp): the same key.
+    static DirectoryKey directory_key(const std::string& topic);
     static DirectoryKey replica_key(const std::string& topic);
 
 private:
@@ -106,10 +108,13 @@ private:
         std::vector<wire::NodeAddr> candidates;  // to try, in order
         std::set<NodeId> tried;
         int lookups = 0;
+        bool refused = false;  // a mailbox tried refused (full, or no longer holds the topic)
     };
     // Subscriptions in progress per client connection, and lookups per node: bounded.
     static constexpr std::size_t max_pending_per_client = 32;
     static constexpr std::size_t max_lookups = 1024;
+    // Arbiters a home claims at in turn before it elects its own candidate unarbitrated.
+    static constexpr std::size_t max_arbiters_tried = 3;
     // A search for the mailboxes of one topic.
     struct Lookup {
         std::set<std::uint64_t> walks;           // outstanding walk ids
@@ -119,13 +124,16 @@ private:
         std::vector<wire::RecruitOffer> recruits;
         std::set<NodeId> adopt_tried;
         bool electing = false;                   // walks over, adoption under way
+        bool directory_wait = false;             // walks found nothing: the directory is asked
         bool need_new = false;                   // the known mailboxes refused: elect one more
         bool discovery = false;                  // a mailbox's search for its topic's others
         std::uint64_t generation = 0;            // tells this lookup from a later one
         std::uint64_t adopt_in_flight = 0;       // AdoptRequest awaiting its answer, or 0
         // The DHT node closest to the topic's directory key, when the directory named no live
-        // mailbox: the arbiter our candidate is claimed at, so that homes electing at once agree.
-        std::optional<wire::NodeAddr> arbiter;
+        // mailbox: the arbiter our candidate is claimed at, so that homes electing at once agree;
+        // then the next nearest, tried in turn when one does not answer (under churn the nearest
+        // the search names may have just died, and every home would time out and elect itself).
+        std::vector<wire::NodeAddr> arbiters;
         // The node to adopt: the claim's winner (our own candidate until the arbiter answers).
         // Set once a claim is made, so a lookup claims at most once.
         std::optional<wire::NodeAddr> elected;
@@ -184,13 +192,17 @@ private:
     std::uint64_t fresh_id() { return rng_(); }
 
     // ---- node_walks.cpp: lookups, walks, election ----
-    void start_lookup(TimePoint now, const std::string& topic, std::uint64_t sub, bool elect);
+    // elect: the mailboxes found refused, elect one more; ask_directory: the directory at once,
+    // beside the walks (the mailboxes the last walks found were dead).
+    void start_lookup(TimePoint now, const std::string& topic, std::uint64_t sub, bool elect,
+                      bool ask_directory = false);
     void launch_walks(TimePoint now, const std::string& topic, Lookup& lookup);
     void on_walk_step(TimePoint now, const Endpoint& from, wire::WalkStep step);
     void forward_walk(TimePoint now, wire::WalkStep step, const NodeId& previous);
     void on_walk_result(TimePoint now, const wire::WalkResult& result);
     void on_lookup_deadline(TimePoint now, const std::string& topic);
     void finish_walks(TimePoint now, const std::string& topic);
+    void start_election(TimePoint now, const std::string& topic);
     void try_adopt(TimePoint now, const std::string& topic);
     // Where the lookup's election goes next (a recruit, this node, a neighbour), or none.
     std::optional<wire::NodeAddr> next_candidate(TimePoint now, const Lookup& lookup);
@@ -247,13 +259,13 @@ private:
         bool replica = false;  // a read of the topic's history replica, not of its mailboxes
         TimePoint sent{};
     };
-    static DirectoryKey directory_key(const std::string& topic);
     // The first 20 bytes of SHA-256(prefix + topic).
     static DirectoryKey topic_key(std::string_view prefix, const std::string& topic);
     void directory_announce(const std::string& topic);
     void directory_refresh(TimePoint now);
     // Asks who holds `topic` for the lookup of that generation (a discovery or a client's).
-    void directory_query(TimePoint now, const std::string& topic, std::uint64_t lookup_generation);
+    // True when an answer will come for the lookup (a query sent, or a pending one taken over).
+    bool directory_query(TimePoint now, const std::string& topic, std::uint64_t lookup_generation);
     // Whether a query of `topic` (of the replica if `replica`) may go out now; a pending one
     // of the same kind and topic is reused (`pending`). Bounds the DHT gets in flight.
     bool directory_query_room(TimePoint now, const std::string& topic, bool replica,

@@ -32,8 +32,10 @@ void NodeCore::directory_announce(const std::string& topic) {
     ++stats_.directory_announces;
     const Bytes value = wire::encode(wire::MailboxIntro{topic, {self_addr()}});
     // One value per mailbox and key: a refresh replaces the previous one (OpenDHT: 0 is no id).
+    // The top bit is clear: replica slots under the same key have it set (replica_value_id).
     std::uint64_t value_id = 0;
     std::memcpy(&value_id, config_.id.data(), sizeof value_id);
+    value_id &= ~replica_value_id_bit;
     directory_->announce(directory_key(topic), value_id ? value_id : 1, value,
                          DirectoryValueKind::mailbox_entry);
 }
@@ -66,21 +68,21 @@ bool NodeCore::directory_query_room(TimePoint now, const std::string& topic, boo
     return true;
 }
 
-void NodeCore::directory_query(TimePoint now, const std::string& topic,
+bool NodeCore::directory_query(TimePoint now, const std::string& topic,
                                std::uint64_t lookup_generation) {
-    if (!directory_ || !config_.params.use_directory) return;
+    if (!directory_ || !config_.params.use_directory) return false;
     DirectoryQuery* pending = nullptr;
     if (!directory_query_room(now, topic, false, &pending)) {
-        if (pending) {  // its answer goes to this lookup
-            pending->lookup_generation = lookup_generation;
-            ++stats_.directory_queries_joined;
-        }
-        return;
+        if (!pending) return false;
+        pending->lookup_generation = lookup_generation;  // its answer goes to this lookup
+        ++stats_.directory_queries_joined;
+        return true;
     }
     const std::uint64_t id = fresh_id();
     directory_queries_[id] = DirectoryQuery{topic, lookup_generation, false, now};
     ++stats_.directory_queries;
-    directory_->query(id, directory_key(topic));
+    directory_->query(id, directory_key(topic), DirectoryValueKind::mailbox_entry);
+    return true;
 }
 
 TimePoint NodeCore::on_directory_answer(TimePoint now, std::uint64_t query_id,
@@ -125,10 +127,18 @@ TimePoint NodeCore::on_directory_answer(TimePoint now, std::uint64_t query_id,
         // topic. The node the DHT puts nearest the key is the same for all of them: it
         // arbitrates.
         auto l = lookups_.find(q.topic);
-        if (config_.params.arbitrated_election && !closest.empty() && l != lookups_.end() &&
-            l->second.generation == q.lookup_generation && !l->second.discovery &&
-            !l->second.need_new && !suspected(closest.front().id, now))
-            l->second.arbiter = wire::NodeAddr::from(closest.front().id, closest.front().endpoint);
+        if (l == lookups_.end() || l->second.generation != q.lookup_generation ||
+            l->second.discovery || l->second.need_new)
+            return next_wakeup();
+        if (config_.params.arbitrated_election) {
+            l->second.arbiters.clear();
+            for (const auto& n : closest) {
+                if (suspected(n.id, now)) continue;
+                l->second.arbiters.push_back(wire::NodeAddr::from(n.id, n.endpoint));
+                if (l->second.arbiters.size() == max_arbiters_tried) break;
+            }
+        }
+        if (l->second.directory_wait) start_election(now, q.topic);  // its walks found nothing
         return next_wakeup();
     }
     ++stats_.directory_answers;

@@ -317,6 +317,7 @@ void NodeCore::on_store_reply(TimePoint now, std::uint64_t request_id, const wir
     ++stats_.store_refused;
     if (r.status == wire::StoreStatus::not_held) known_.forget(req.topic, req.target.id);
     auto s = subs_.find(req.sub);
+    if (s != subs_.end()) s->second.refused = true;
     if (s != subs_.end() && !s->second.hand_in)
         for (const auto& o : r.other_mailboxes)
             if (!s->second.tried.contains(o.id)) s->second.candidates.push_back(o);

@@ -181,18 +181,24 @@ void NodeCore::try_next_candidate(TimePoint now, std::uint64_t sub_id) {
         send(target.endpoint.to_endpoint(), rq);
         return;
     }
-    // Nothing left to try: look the topic up; if what the walks found refused too, have a new
-    // mailbox elected; then give up (the client retries later). A hand-in goes to the mailbox
-    // that asked for it or nowhere.
-    if (sub.lookups < 2 && !sub.hand_in) {
-        bool elect = sub.lookups == 1;
+    // Nothing left to try: look the topic up, up to three times, then give up (the client
+    // retries later). A hand-in goes to the mailbox that asked for it or nowhere.
+    //  1. walks (and the directory if they find no live mailbox);
+    //  2. once mailboxes tried failed (dead: stale hints or caches) or refused (full): the
+    //     directory at once, beside the walks; it names every mailbox of the topic, the walks a
+    //     few, and a hot topic's other mailboxes may have room (electing one more instead made
+    //     a mailbox without the topic's history: its subscribers back from offline missed it);
+    //  3. if one refused, one more mailbox elected; else as the second.
+    if (sub.lookups < 3 && !sub.hand_in) {
+        const bool elect = sub.lookups == 2 && sub.refused;
+        const bool ask_directory = !elect && !sub.tried.empty();
         if (lookups_.size() >= max_lookups && !lookups_.contains(sub.topic)) {
             ++stats_.lookups_refused_busy;
             fail_sub(sub_id);
             return;
         }
         ++sub.lookups;
-        start_lookup(now, sub.topic, sub_id, elect);
+        start_lookup(now, sub.topic, sub_id, elect, ask_directory);
         return;
     }
     fail_sub(sub_id);
@@ -225,6 +231,7 @@ void NodeCore::on_register_reply(TimePoint now, std::uint64_t request_id,
             break;
     }
     auto s = subs_.find(req.sub);
+    if (s != subs_.end()) s->second.refused = true;
     if (s != subs_.end())
         for (const auto& o : r.other_mailboxes)
             if (!s->second.tried.contains(o.id)) s->second.candidates.push_back(o);

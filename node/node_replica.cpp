@@ -19,9 +19,10 @@
 
 namespace elmo {
 
-DirectoryKey NodeCore::replica_key(const std::string& topic) {
-    return topic_key("elmo/history/", topic);
-}
+// The directory's key (its own key until session 7): OpenDHT keeps a search per key a node
+// touches, for an hour, and walks them all for every packet; one key per topic halves a
+// mailbox's searches. Gets ask for one value type (DirectoryPort::query).
+DirectoryKey NodeCore::replica_key(const std::string& topic) { return directory_key(topic); }
 
 namespace {
 std::size_t replica_slots(const NodeParams& p) {
@@ -43,7 +44,7 @@ void NodeCore::replicate_event(const wire::Event& event) {
     it->second = static_cast<std::uint32_t>((slot + 1) % slots);
     ++stats_.replica_puts;
     const Bytes value = wire::encode(wire::Message{wire::EventPush{event}});
-    directory_->announce(replica_key(event.topic), slot + 1, value,  // value id 0 means "none"
+    directory_->announce(replica_key(event.topic), replica_value_id_bit | (slot + 1), value,
                          DirectoryValueKind::event_replica);
 }
 
@@ -54,7 +55,7 @@ void NodeCore::replica_query(TimePoint now, const std::string& topic) {
     const std::uint64_t id = fresh_id();
     directory_queries_[id] = DirectoryQuery{topic, 0, true, now};
     ++stats_.replica_queries;
-    directory_->query(id, replica_key(topic));
+    directory_->query(id, replica_key(topic), DirectoryValueKind::event_replica);
 }
 
 void NodeCore::on_replica_answer(TimePoint now, const std::string& topic,

@@ -19,7 +19,7 @@ void add_unique(std::vector<wire::RecruitOffer>& to, const wire::RecruitOffer& a
 }  // namespace
 
 void NodeCore::start_lookup(TimePoint now, const std::string& topic, std::uint64_t sub,
-                            bool elect) {
+                            bool elect, bool ask_directory) {
     auto [it, fresh] = lookups_.try_emplace(topic);
     Lookup& lookup = it->second;
     if (sub) lookup.waiting.push_back(sub);
@@ -51,8 +51,10 @@ void NodeCore::start_lookup(TimePoint now, const std::string& topic, std::uint64
     }
     lookup.deadline = now + config_.params.lookup_timeout;
     schedule(lookup.deadline, TimerKind::lookup_deadline);
-    // The directory is asked beside the walks (not for one more mailbox: it knows no room).
-    if (!lookup.need_new) directory_query(now, topic, lookup.generation);
+    // The directory is asked when the walks find nothing (finish_walks), or beside them when so
+    // configured; never for one more mailbox (it knows no room).
+    if (!lookup.need_new && (ask_directory || config_.params.directory_beside_walks))
+        directory_query(now, topic, lookup.generation);
     launch_walks(now, topic, lookup);
 }
 
@@ -178,6 +180,9 @@ void NodeCore::on_walk_result(TimePoint now, const wire::WalkResult& result) {
         }
     }
     for (const auto& h : result.hits) {
+        // A mailbox that failed to answer us lately (a stale hint or cache met on the way) is
+        // no hit: the lookup goes on to the directory rather than resolving on the dead.
+        if (h.id != config_.id && suspected(h.id, now)) continue;
         add_unique(lookup.hits, h, wire::max_walk_hits);
         known_.learn(result.topic, h, now);
     }
@@ -197,6 +202,10 @@ void NodeCore::on_lookup_deadline(TimePoint now, const std::string& topic) {
     if (it == lookups_.end() || it->second.deadline > now) return;
     Lookup& lookup = it->second;
     lookup.deadline = TimePoint::max();  // acted on once; a new phase sets a new one
+    if (lookup.directory_wait) {  // the directory did not answer in time: elect without it
+        start_election(now, topic);
+        return;
+    }
     if (lookup.electing) {
         // Adoption did not finish in time: stop waiting for the recruits, elect ourselves or ask
         // a neighbour. A request in flight keeps its own timeout.
@@ -222,6 +231,24 @@ void NodeCore::finish_walks(TimePoint now, const std::string& topic) {
         resolve_lookup(now, topic, hits);
         return;
     }
+    // The walks found no mailbox: the directory may know one (mailboxes elected a moment ago,
+    // before their hints spread), and if not, it names the arbiter of the election.
+    // (Not again when it has answered already: a discovery's query this lookup took over.)
+    if (!lookup.need_new && lookup.arbiters.empty() && !config_.params.directory_beside_walks &&
+        directory_query(now, topic, lookup.generation)) {
+        lookup.directory_wait = true;
+        lookup.deadline = now + config_.params.lookup_timeout;
+        schedule(lookup.deadline, TimerKind::lookup_deadline);
+        return;
+    }
+    start_election(now, topic);
+}
+
+void NodeCore::start_election(TimePoint now, const std::string& topic) {
+    auto it = lookups_.find(topic);
+    if (it == lookups_.end()) return;
+    Lookup& lookup = it->second;
+    lookup.directory_wait = false;
     lookup.electing = true;
     lookup.deadline = now + config_.params.lookup_timeout;
     schedule(lookup.deadline, TimerKind::lookup_deadline);
@@ -266,7 +293,7 @@ void NodeCore::try_adopt(TimePoint now, const std::string& topic) {
         resolve_lookup(now, topic, {});
         return;
     }
-    if (lookup.arbiter && !lookup.elected) {
+    if (!lookup.arbiters.empty() && !lookup.elected) {
         send_claim(now, lookup, topic, *candidate);
         return;
     }
@@ -311,19 +338,20 @@ void NodeCore::send_claim(TimePoint now, Lookup& lookup, const std::string& topi
                           const wire::NodeAddr& candidate) {
     lookup.elected = candidate;  // kept if the arbiter does not answer
     ++stats_.election_claims;
-    if (lookup.arbiter->id == config_.id) {
+    const wire::NodeAddr arbiter = lookup.arbiters.front();
+    if (arbiter.id == config_.id) {
         lookup.elected = arbitrate(now, topic, candidate);
         if (lookup.elected->id != candidate.id) ++stats_.election_claims_overruled;
         try_adopt(now, topic);
         return;
     }
     std::uint64_t rid = fresh_id();
-    Request req{RequestKind::claim, 0, topic, *lookup.arbiter};
+    Request req{RequestKind::claim, 0, topic, arbiter};
     req.lookup_generation = lookup.generation;
     requests_[rid] = std::move(req);
     lookup.adopt_in_flight = rid;
     schedule(now + config_.params.request_timeout, TimerKind::request_timeout, rid);
-    send(lookup.arbiter->endpoint.to_endpoint(), wire::ElectionClaim{rid, topic, candidate});
+    send(arbiter.endpoint.to_endpoint(), wire::ElectionClaim{rid, topic, candidate});
 }
 
 wire::NodeAddr NodeCore::arbitrate(TimePoint now, const std::string& topic,
@@ -380,6 +408,14 @@ void NodeCore::on_adopt_timeout(TimePoint now, const Request& req, std::uint64_t
     if (it == lookups_.end() || it->second.generation != req.lookup_generation ||
         it->second.adopt_in_flight != request_id)
         return;  // a lookup that is over, or a later one
+    Lookup& lookup = it->second;
+    if (req.kind == RequestKind::claim && lookup.arbiters.size() > 1 && lookup.elected) {
+        // The arbiter is silent (suspected now): the same claim at the next nearest node.
+        lookup.arbiters.erase(lookup.arbiters.begin());
+        ++stats_.election_arbiter_failovers;
+        send_claim(now, lookup, req.topic, *lookup.elected);
+        return;
+    }
     try_adopt(now, req.topic);
 }
 

@@ -73,6 +73,11 @@ struct NodeParams {
     // directory beside their walks. Without it the homes of a dead mailbox's clients elect
     // replacements independently, and the topic splits until discovery walks join the parts.
     bool use_directory = true;
+    // A client's lookup asks the directory only when its walks found no mailbox (false), or at
+    // once beside them (true, sessions 5-7). Every DHT get leaves OpenDHT a search it keeps for
+    // an hour and walks for every packet; the walks find an existing mailbox in three lookups
+    // of four (Higgs, all users), so asking first made most of a node's searches.
+    bool directory_beside_walks = false;
     // Live neighbours named to a client when it says hello (wire::NodeList), failover candidates
     // that do not die with the mailboxes (0: none).
     std::size_t nodes_for_clients = 4;

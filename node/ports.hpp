@@ -55,13 +55,19 @@ inline constexpr Duration event_replica_lifetime = std::chrono::hours(1);
 // At most this many values per query answer (both drivers): a topic's mailbox entries (a few
 // dozen) or its replica slots (NodeParams::event_replica_slots is clamped to it).
 inline constexpr std::size_t max_directory_values = 128;
+// Replica slots and mailbox entries share a topic's key: slot ids have the top bit set, entry
+// ids (from the mailbox's node id) have it clear, so neither overwrites the other.
+inline constexpr std::uint64_t replica_value_id_bit = std::uint64_t{1} << 63;
 class DirectoryPort {
 public:
     virtual ~DirectoryPort() = default;
     // Stores `value` under `key`; a later announce with the same `value_id` replaces it.
     virtual void announce(const DirectoryKey& key, std::uint64_t value_id, ByteView value,
                           DirectoryValueKind kind) = 0;
-    virtual void query(std::uint64_t query_id, const DirectoryKey& key) = 0;
+    // Answers with the values of one kind stored under `key` (a topic's mailbox entries and its
+    // event replica share its key: one DHT search per topic, docs/dissemination.md).
+    virtual void query(std::uint64_t query_id, const DirectoryKey& key,
+                       DirectoryValueKind kind) = 0;
 };
 
 // A protocol core as its driver sees it. The driver calls on_datagram for every elmo datagram

@@ -35,6 +35,10 @@ void add_dht_use(Summary& s, Simulation& sim) {
     s.set("node_lookups", u(t.lookups_started));
     s.set("node_lookups_found_existing", u(t.lookups_found_existing));
     s.set("node_lookups_found_in_directory", u(t.lookups_found_in_directory));
+    s.set("node_lookups_self_elected", u(t.lookups_self_elected));
+    s.set("node_lookups_recruited", u(t.lookups_recruited));
+    s.set("node_lookups_failed", u(t.lookups_failed));
+    s.set("node_registrations_refused", u(t.registrations_refused));
     s.set("node_directory_queries", u(t.directory_queries));
     s.set("node_directory_announces", u(t.directory_announces));
     s.set("node_replica_queries", u(t.replica_queries));

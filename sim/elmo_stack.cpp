@@ -54,6 +54,7 @@ ElmoStackConfig elmo_stack_from(const std::map<std::string, std::string>& params
         {"intro_interval", [&](double v) { n.intro_interval = secs(v); }},
         {"use_directory", [&](double v) { n.use_directory = v != 0; }},
         {"arbitrated_election", [&](double v) { n.arbitrated_election = v != 0; }},
+        {"directory_beside_walks", [&](double v) { n.directory_beside_walks = v != 0; }},
         {"election_claim_window", [&](double v) { n.election_claim_window = secs(v); }},
         {"max_directory_queries",
          [&](double v) { n.max_directory_queries = static_cast<std::size_t>(v); }},

@@ -205,7 +205,8 @@ void SimNode::Directory::announce(const DirectoryKey& key, std::uint64_t value_i
     n_.dht_next_ = n_.now();  // only periodic() makes the DHT act on the new operation
 }
 
-void SimNode::Directory::query(std::uint64_t query_id, const DirectoryKey& key) {
+void SimNode::Directory::query(std::uint64_t query_id, const DirectoryKey& key,
+                              DirectoryValueKind kind) {
     if (!n_.dht_) {
         n_.directory_answers_pending_.push_back({query_id, {}, {}});
         return;
@@ -223,7 +224,8 @@ void SimNode::Directory::query(std::uint64_t query_id, const DirectoryKey& key) 
             node->directory_answers_pending_.push_back(
                 {query_id, std::move(*values), closest_nodes(nodes, &endpoint_from)});
             node->dht_next_ = std::min(node->dht_next_, node->now());
-        });
+        },
+        of_kind(kind), dht::Where().valueType(dht_value_type(kind)));
     n_.dht_next_ = n_.now();
 }
 

@@ -168,7 +168,8 @@ private:
         explicit Directory(SimNode& n) : n_(n) {}
         void announce(const DirectoryKey& key, std::uint64_t value_id, ByteView value,
                       DirectoryValueKind kind) override;
-        void query(std::uint64_t query_id, const DirectoryKey& key) override;
+        void query(std::uint64_t query_id, const DirectoryKey& key,
+               DirectoryValueKind kind) override;
 
     private:
         SimNode& n_;

@@ -205,7 +205,7 @@ void DhtDriver::announce(const DirectoryKey& key, std::uint64_t value_id, ByteVi
     next_ = TimePoint{};  // only periodic() makes the DHT act on the new operation
 }
 
-void DhtDriver::query(std::uint64_t query_id, const DirectoryKey& key) {
+void DhtDriver::query(std::uint64_t query_id, const DirectoryKey& key, DirectoryValueKind kind) {
     ++stats_.directory_queries;
     constexpr std::size_t max_values = max_directory_values;
     auto values = std::make_shared<std::vector<Bytes>>();
@@ -223,7 +223,8 @@ void DhtDriver::query(std::uint64_t query_id, const DirectoryKey& key) {
                                         const std::vector<std::shared_ptr<dht::Node>>& nodes) {
                 answers->push_back(DirectoryAnswer{query_id, std::move(*values),
                                                    closest_nodes(nodes, &endpoint_from)});
-            });
+            },
+            of_kind(kind), dht::Where().valueType(dht_value_type(kind)));
     } catch (const std::exception& e) {
         ++stats_.exceptions;
         answers_->push_back(DirectoryAnswer{query_id, {}, {}});  // every query is answered

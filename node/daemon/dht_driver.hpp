@@ -78,7 +78,8 @@ class DhtDriver final : public OverlayPort, public DirectoryPort {
     // DirectoryPort
     void announce(const DirectoryKey& key, std::uint64_t value_id, ByteView value,
                   DirectoryValueKind kind) override;
-    void query(std::uint64_t query_id, const DirectoryKey& key) override;
+    void query(std::uint64_t query_id, const DirectoryKey& key,
+               DirectoryValueKind kind) override;
     // The answers that arrived since the last call (each query is answered once).
     std::vector<DirectoryAnswer> take_answers();
     bool has_answers() const { return !answers_->empty(); }

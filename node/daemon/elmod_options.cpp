@@ -328,6 +328,10 @@ std::vector<Spec> make_specs() {
     s.push_back(flag("node.use_directory",
                      "mailboxes announce themselves in the DHT; lookups ask it",
                      ELMOD_FIELD(node.use_directory)));
+    s.push_back(flag("node.directory_beside_walks",
+                     "lookups ask the DHT directory at once, beside their walks (else only when "
+                     "the walks found no mailbox)",
+                     ELMOD_FIELD(node.directory_beside_walks)));
     s.push_back(seconds_option("node.directory_refresh",
                                "a mailbox re-announces its topics this often",
                                ELMOD_FIELD(node.directory_refresh), 1, 599));

@@ -12,6 +12,12 @@ using namespace std::chrono_literals;
 
 Bytes cid(int n) { return Bytes{'c', static_cast<std::uint8_t>(n)}; }
 
+// A lookup asks the directory once its walks come back empty: steps until node `n` has asked.
+bool until_asked(CoreCluster& c, const FakeDht& dht, std::size_t n) {
+    for (int i = 0; i < 100 && dht.ports[n].queries.empty(); ++i) c.run_for(100ms);
+    return !dht.ports[n].queries.empty();
+}
+
 // Node 0 holds "t" (elected for its own client); nodes 1 and 2 are neighbours of each other only,
 // so no walk of theirs can reach node 0 or its hints.
 struct SplitWorld {
@@ -31,7 +37,7 @@ TEST(NodeDirectory, AMailboxAnnouncesItsTopicWhenItTakesIt) {
     ASSERT_TRUE(s.c.core(0).mailbox().holds("t"));
     EXPECT_EQ(s.dht.ports[0].announces, 1);
     ASSERT_EQ(s.dht.store.size(), 1u);
-    auto m = wire::decode(s.dht.store.begin()->second.begin()->second);
+    auto m = wire::decode(s.dht.store.begin()->second.begin()->second.value);
     ASSERT_TRUE(m.ok());
     auto* intro = std::get_if<wire::MailboxIntro>(&*m);
     ASSERT_NE(intro, nullptr);
@@ -47,7 +53,9 @@ TEST(NodeDirectory, ALookupRegistersWithTheMailboxTheDirectoryNames) {
     SplitWorld s;
     s.c.connect_client(1, 2, cid(2));
     s.c.client_frame(1, 2, wire::Subscribe{2, "t", {}});
-    ASSERT_EQ(s.dht.ports[1].queries.size(), 1u) << "the lookup asks the directory";
+    EXPECT_TRUE(s.dht.ports[1].queries.empty()) << "the walks go first";
+    ASSERT_TRUE(until_asked(s.c, s.dht, 1)) << "the walks found nothing: the directory is asked";
+    ASSERT_EQ(s.dht.ports[1].queries.size(), 1u);
     s.dht.answer(s.c, 1);
     s.c.run_for(5s);
     auto r = s.c.last_result(1, 2);
@@ -57,6 +65,79 @@ TEST(NodeDirectory, ALookupRegistersWithTheMailboxTheDirectoryNames) {
     EXPECT_FALSE(s.c.core(1).mailbox().holds("t"));
     EXPECT_FALSE(s.c.core(2).mailbox().holds("t"));
     EXPECT_EQ(s.c.core(1).stats().lookups_found_in_directory, 1u);
+}
+
+// In steady state the walks find the topic's mailbox through the hints: no DHT get, so no search
+// that OpenDHT would keep (and walk for every packet) for an hour.
+TEST(NodeDirectory, ALookupWhoseWalksFindTheMailboxDoesNotAskTheDirectory) {
+    CoreCluster c{2};
+    FakeDht dht{c, 2};
+    c.link(0, 1);
+    c.start();
+    c.connect_client(0, 1, cid(1));
+    c.client_frame(0, 1, wire::Subscribe{1, "t", {}});
+    c.run_for(10s);
+    ASSERT_TRUE(c.core(0).mailbox().holds("t"));
+    c.run_for(c.core(0).params().hint_min_interval + 5s);  // node 1 has node 0's hint
+    c.connect_client(1, 2, cid(2));
+    c.client_frame(1, 2, wire::Subscribe{2, "t", {}});
+    c.run_for(5s);
+    auto r = c.last_result(1, 2);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, wire::SubscribeStatus::registered);
+    EXPECT_EQ(r->mailbox.id, c.core(0).id());
+    EXPECT_TRUE(dht.ports[1].queries.empty());
+    EXPECT_EQ(c.core(1).stats().directory_queries, 0u);
+}
+
+TEST(NodeDirectory, BesideWalksTheDirectoryIsAskedAtOnce) {
+    NodeCoreConfig base;
+    base.params.directory_beside_walks = true;
+    CoreCluster c{2, base};
+    FakeDht dht{c, 2};
+    c.link(0, 1);
+    c.start();
+    c.connect_client(1, 2, cid(2));
+    c.client_frame(1, 2, wire::Subscribe{2, "t", {}});
+    EXPECT_EQ(dht.ports[1].queries.size(), 1u);
+}
+
+// The walks meet a dead mailbox (a live node on the way still knows it): the home's client fails
+// to register there, and the second lookup asks the directory, which names the live mailbox,
+// rather than electing one more mailbox for a topic that has one.
+TEST(NodeDirectory, WhenTheWalksFoundOnlyDeadMailboxesTheDirectoryNamesTheLiveOne) {
+    NodeCoreConfig base;
+    base.params.walk_ttl = 1;  // the walks end at node 3 and come back (not lost at dead node 0)
+    CoreCluster c{4, base};
+    FakeDht dht{c, 4};
+    c.link(0, 3);
+    c.link(1, 3);  // node 2 is linked to nobody: no walk reaches it
+    c.start();
+    c.connect_client(0, 1, cid(1));
+    c.client_frame(0, 1, wire::Subscribe{1, "t", {}});
+    c.run_for(10s);
+    ASSERT_TRUE(c.core(0).mailbox().holds("t"));
+    c.connect_client(3, 2, cid(2));
+    c.client_frame(3, 2, wire::Subscribe{2, "t", {}});
+    c.run_for(10s);
+    ASSERT_EQ(c.last_result(3, 2)->mailbox.id, c.core(0).id());  // node 3 knows node 0 now
+    c.connect_client(2, 3, cid(3));
+    c.client_frame(2, 3, wire::Subscribe{3, "t", {}});
+    c.run_for(15s);  // its query unanswered: node 2 elects itself
+    ASSERT_TRUE(c.core(2).mailbox().holds("t"));
+    c.kill(0);
+    c.connect_client(1, 4, cid(4));
+    c.client_frame(1, 4, wire::Subscribe{4, "t", {}});
+    for (int i = 0; i < 30 && !c.last_result(1, 4); ++i) {
+        c.run_for(1s);
+        dht.answer(c, 1);
+    }
+    auto r = c.last_result(1, 4);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, wire::SubscribeStatus::registered);
+    EXPECT_EQ(r->mailbox.id, c.core(2).id());
+    EXPECT_FALSE(c.core(1).mailbox().holds("t"));
+    EXPECT_FALSE(c.core(3).mailbox().holds("t"));
 }
 
 TEST(NodeDirectory, WithoutAnAnswerTheHomeElectsAsBefore) {
@@ -75,10 +156,12 @@ TEST(NodeDirectory, EntriesOfAnotherTopicOrGarbageAreIgnored) {
     // Someone stored junk and another topic's entry under "t"'s key.
     auto& values = s.dht.store.begin()->second;
     values.clear();
-    values[7] = Bytes{0xE1, 0x00, 0x42};
-    values[8] = wire::encode(wire::MailboxIntro{"other", {s.c.core(0).self_addr()}});
+    const auto entry = DirectoryValueKind::mailbox_entry;
+    values[7] = {entry, Bytes{0xE1, 0x00, 0x42}};
+    values[8] = {entry, wire::encode(wire::MailboxIntro{"other", {s.c.core(0).self_addr()}})};
     s.c.connect_client(1, 2, cid(2));
     s.c.client_frame(1, 2, wire::Subscribe{2, "t", {}});
+    ASSERT_TRUE(until_asked(s.c, s.dht, 1));
     s.dht.answer(s.c, 1);
     s.c.run_for(15s);
     EXPECT_EQ(s.c.core(1).stats().directory_values_bad, 2u);
@@ -113,14 +196,15 @@ TEST(NodeDirectory, MailboxesOfATopicLinkThroughTheDirectory) {
 TEST(NodeDirectory, StaleEntriesDoNotHideALiveMailbox) {
     SplitWorld s;
     auto& values = s.dht.store.begin()->second;
-    const Bytes live = values.begin()->second;
+    const auto live = values.begin()->second;
     values.clear();
     for (int n = 0; n < 30; ++n) {
         NodeId id{};
         id[0] = 0xD0;
         id[1] = static_cast<std::uint8_t>(n);
         auto ghost = wire::NodeAddr::from(id, Endpoint::v4(0x7f0000f0u, 5000 + n));
-        values[static_cast<std::uint64_t>(n + 1)] = wire::encode(wire::MailboxIntro{"t", {ghost}});
+        values[static_cast<std::uint64_t>(n + 1)] = {DirectoryValueKind::mailbox_entry,
+                                                     wire::encode(wire::MailboxIntro{"t", {ghost}})};
     }
     values[1000] = live;
     s.c.connect_client(2, 3, cid(3));
@@ -147,8 +231,8 @@ namespace {
 
 std::size_t queries_for(const FakeDht& dht, std::size_t node, const std::string& topic) {
     std::size_t n = 0;
-    for (const auto& [id, key] : dht.ports[node].queries)
-        n += key == NodeCore::replica_key(topic) ? 0 : 1;
+    for (const auto& q : dht.ports[node].queries)
+        n += q.key == NodeCore::directory_key(topic) && q.kind == DirectoryValueKind::mailbox_entry;
     return n;
 }
 
@@ -214,11 +298,14 @@ struct ConcurrentElection {
             c.connect_client(home, 1, cid(static_cast<int>(home)));
             c.client_frame(home, 1, wire::Subscribe{1, "r", {}});
         }
+        // Both walks come back empty at the same moment; both homes ask, then both hear.
+        until_asked(c, dht, 0);
+        until_asked(c, dht, 1);
         for (std::size_t home : {0u, 1u}) {
             auto qs = std::move(dht.ports[home].queries);
             dht.ports[home].queries.clear();
-            for (const auto& [id, key] : qs)
-                c.node(home).wake = c.core(home).on_directory_answer(c.now(), id, {}, closest);
+            for (const auto& q : qs)
+                c.node(home).wake = c.core(home).on_directory_answer(c.now(), q.id, {}, closest);
         }
         c.run_for(20s);
     }

@@ -10,19 +10,28 @@
 namespace elmo::test {
 
 struct FakeDht {
-    std::map<DirectoryKey, std::map<std::uint64_t, Bytes>> store;
+    struct Stored {
+        DirectoryValueKind kind;
+        Bytes value;
+    };
+    std::map<DirectoryKey, std::map<std::uint64_t, Stored>> store;
     struct Port : DirectoryPort {
         FakeDht* dht = nullptr;
-        std::vector<std::pair<std::uint64_t, DirectoryKey>> queries;
+        struct Query {
+            std::uint64_t id;
+            DirectoryKey key;
+            DirectoryValueKind kind;
+        };
+        std::vector<Query> queries;
         int announces = 0;     // mailbox entries
         int replica_puts = 0;  // event replicas
         void announce(const DirectoryKey& key, std::uint64_t value_id, ByteView value,
                       DirectoryValueKind kind) override {
             ++(kind == DirectoryValueKind::event_replica ? replica_puts : announces);
-            dht->store[key][value_id] = Bytes(value.begin(), value.end());
+            dht->store[key][value_id] = {kind, Bytes(value.begin(), value.end())};
         }
-        void query(std::uint64_t id, const DirectoryKey& key) override {
-            queries.push_back({id, key});
+        void query(std::uint64_t id, const DirectoryKey& key, DirectoryValueKind kind) override {
+            queries.push_back({id, key, kind});
         }
     };
     std::vector<Port> ports;
@@ -36,11 +45,12 @@ struct FakeDht {
     void answer(CoreCluster& c, std::size_t i) {
         auto qs = std::move(ports[i].queries);
         ports[i].queries.clear();
-        for (const auto& [id, key] : qs) {
+        for (const auto& q : qs) {
             std::vector<Bytes> values;
-            if (auto it = store.find(key); it != store.end())
-                for (const auto& [vid, v] : it->second) values.push_back(v);
-            c.node(i).wake = c.core(i).on_directory_answer(c.now(), id, values);
+            if (auto it = store.find(q.key); it != store.end())
+                for (const auto& [vid, v] : it->second)
+                    if (v.kind == q.kind) values.push_back(v.value);
+            c.node(i).wake = c.core(i).on_directory_answer(c.now(), q.id, values);
         }
     }
 };

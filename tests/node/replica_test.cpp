@@ -31,7 +31,7 @@ std::vector<wire::Event> replica(const FakeDht& dht) {
     std::vector<wire::Event> out;
     for (const auto& [key, values] : dht.store)
         for (const auto& [vid, v] : values) {
-            auto m = wire::decode(v);
+            auto m = wire::decode(v.value);
             if (m.ok())
                 if (auto* p = std::get_if<wire::EventPush>(&*m)) out.push_back(p->event);
         }
@@ -125,11 +125,10 @@ TEST(NodeReplica, ValuesThatAreNotEventsOfTheTopicAreIgnored) {
     auto other = event(2);
     other.topic = "other";
     other.seal();
+    const auto replica_kind = DirectoryValueKind::event_replica;
     for (auto& [key, values] : w.dht.store) {
-        auto m = wire::decode(values.begin()->second);
-        if (!m.ok() || !std::get_if<wire::EventPush>(&*m)) continue;  // the mailbox entry
-        values[1001] = Bytes{0xE1, 0x00, 0x42};
-        values[1002] = wire::encode(wire::Message{wire::EventPush{other}});
+        values[1001] = {replica_kind, Bytes{0xE1, 0x00, 0x42}};
+        values[1002] = {replica_kind, wire::encode(wire::Message{wire::EventPush{other}})};
     }
     w.take_over_at_node_2();
     w.dht.answer(w.c, 2);

@@ -210,5 +210,44 @@ TEST(SimNode, AReplicaSlotIsOverwrittenByTheNextPut) {
     EXPECT_TRUE(read_from(20).empty());
 }
 
+// A topic's mailbox entries and its replica share one key (one OpenDHT search per topic); a get
+// made as the drivers make it (the value type's Where and filter) returns one kind only.
+TEST(SimNode, AGetOfOneKindSkipsTheOtherUnderTheSameKey) {
+    SimConfig cfg;
+    cfg.seed = 11;
+    Simulation sim(cfg);
+    sim.add_nodes(small_net);
+    ASSERT_TRUE(sim.run_until([&] { return all_good(sim, enough_good); }, Duration(180s)));
+    const auto key = dht::InfoHash::get("shared-topic-key");
+    auto put = [&](const std::string& data, std::uint64_t id, DirectoryValueKind kind) {
+        bool done = false;
+        sim.node(3).with_dht([&](dht::Dht& d) {
+            auto v = std::make_shared<dht::Value>(
+                reinterpret_cast<const std::uint8_t*>(data.data()), data.size());
+            v->id = id;
+            v->type = dht_value_type(kind);
+            d.put(key, v, [&](bool) { done = true; });
+        });
+        sim.run_until([&] { return done; }, sim.now() + 30s);
+    };
+    auto read = [&](HostId h, DirectoryValueKind kind) {
+        bool done = false;
+        std::set<std::string> seen;
+        sim.node(h).with_dht([&](dht::Dht& d) {
+            d.get(key, [&](const std::vector<std::shared_ptr<dht::Value>>& vs) {
+                for (const auto& v : vs) seen.insert(std::string(v->data.begin(), v->data.end()));
+                return true;
+            }, [&](bool) { done = true; }, of_kind(kind),
+            dht::Where().valueType(dht_value_type(kind)));
+        });
+        sim.run_until([&] { return done; }, sim.now() + 60s);
+        return seen;
+    };
+    put("entry", 5, DirectoryValueKind::mailbox_entry);
+    put("replica", replica_value_id_bit | 1, DirectoryValueKind::event_replica);
+    EXPECT_EQ(read(17, DirectoryValueKind::mailbox_entry), (std::set<std::string>{"entry"}));
+    EXPECT_EQ(read(18, DirectoryValueKind::event_replica), (std::set<std::string>{"replica"}));
+}
+
 }  // namespace
 }  // namespace elmo::sim
