@@ -224,6 +224,7 @@ private:
                       std::uint32_t lifetime_s, std::vector<wire::NodeAddr> others);
     void fail_sub(std::uint64_t sub_id);
     void drop_registration(ClientHandle c, const std::string& topic, const NodeId& mailbox);
+    void report_unreachable(ClientHandle c, const std::string& topic, const wire::NodeAddr& mailbox);
     void watch(const wire::NodeAddr& mailbox, ClientHandle c, const std::string& topic);
     void ping_round(TimePoint now);
     void on_pong(const Endpoint& from, const wire::Pong& p);

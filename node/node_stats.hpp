@@ -45,6 +45,7 @@ struct NodeStats {
     std::uint64_t adopt_timeouts = 0;
     std::uint64_t mailboxes_lost = 0;        // declared dead after missed pings
     std::uint64_t mailbox_lost_notices = 0;  // MailboxLost sent to clients
+    std::uint64_t unreachable_notices = 0;   // of those, for a mailbox a request found silent
 
     // events (hand-offs; publishing arrives with issue 8)
     std::uint64_t events_handed_off = 0;
@@ -137,6 +138,7 @@ struct NodeStats {
         adopt_timeouts += o.adopt_timeouts;
         mailboxes_lost += o.mailboxes_lost;
         mailbox_lost_notices += o.mailbox_lost_notices;
+        unreachable_notices += o.unreachable_notices;
         events_handed_off += o.events_handed_off;
         events_received += o.events_received;
         events_not_stored += o.events_not_stored;
@@ -192,7 +194,7 @@ struct NodeStats {
 };
 
 static_assert(sizeof(NodeStats) ==
-                  sizeof(std::uint64_t) * (70 + wire::decode_error_code_count + 38),
+                  sizeof(std::uint64_t) * (71 + wire::decode_error_code_count + 38),
               "NodeStats gained a field: add it to operator+=");
 
 }  // namespace elmo

@@ -205,6 +205,26 @@ TEST(NodeDissemination, APublicationIsStoredAfterItsPublisherLeftForGood) {
     EXPECT_EQ(c.core(1).stats().publications_accepted, 1u);
 }
 
+// A phone whose home died with its mailboxes hears of their loss from nobody: its new home tells
+// it of each mailbox it named that let a request time out, so that the next request does not
+// name it again (and a poll of a dead mailbox says so too, not only `unreachable`).
+TEST(NodeDissemination, AMailboxThatTimedOutIsReportedToTheClientThatNamedIt) {
+    CoreCluster c(3);
+    const wire::Event e = event("t", 1, 2);
+    publish_naming_a_dead_mailbox(c, e);
+    c.client_frame(1, 2, wire::Poll{6, "t", c.core(0).self_addr(), {}});
+    c.run_for(11s);
+    auto lost = frames_of<wire::MailboxLost>(c, 1, 2);
+    ASSERT_EQ(lost.size(), 2u) << "the store and the poll each found it silent";
+    EXPECT_EQ(lost[0].mailbox.id, c.core(0).id());
+    EXPECT_EQ(lost[0].topic, "t");
+    EXPECT_EQ(c.core(1).stats().unreachable_notices, 2u);
+    // A later request naming it is skipped (suspected) and reported at once.
+    const wire::Event e2 = event("t", 2, 2);
+    c.client_frame(1, 2, wire::Publish{11, e2, {c.core(0).self_addr()}, false});
+    EXPECT_EQ(frames_of<wire::MailboxLost>(c, 1, 2).size(), 3u);
+}
+
 // Two homes elect themselves for "t" at the same moment (neither knows the other yet).
 void elect_apart(CoreCluster& c) {
     c.link(0, 1);
