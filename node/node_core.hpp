@@ -106,6 +106,7 @@ private:
         std::vector<wire::NodeAddr> candidates;  // to try, in order
         std::set<NodeId> tried;
         int lookups = 0;
+        bool overdue = false;  // a publication kept past subscribe_deadline (its phone left)
     };
     // Subscriptions in progress per client connection, and lookups per node: bounded.
     static constexpr std::size_t max_pending_per_client = 32;
@@ -225,6 +226,7 @@ private:
     void fail_sub(std::uint64_t sub_id);
     void drop_registration(ClientHandle c, const std::string& topic, const NodeId& mailbox);
     void report_unreachable(ClientHandle c, const std::string& topic, const wire::NodeAddr& mailbox);
+    void on_sub_deadline(TimePoint now, std::uint64_t sub_id);
     void watch(const wire::NodeAddr& mailbox, ClientHandle c, const std::string& topic);
     void ping_round(TimePoint now);
     void on_pong(const Endpoint& from, const wire::Pong& p);
