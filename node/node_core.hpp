@@ -106,7 +106,7 @@ private:
         std::vector<wire::NodeAddr> candidates;  // to try, in order
         std::set<NodeId> tried;
         int lookups = 0;
-        bool overdue = false;  // a publication kept past subscribe_deadline (its phone left)
+        bool overdue = false;  // a publication kept past subscribe_deadline
     };
     // Subscriptions in progress per client connection, and lookups per node: bounded.
     static constexpr std::size_t max_pending_per_client = 32;

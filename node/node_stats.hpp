@@ -42,7 +42,7 @@ struct NodeStats {
     std::uint64_t subscribe_refused_busy = 0;     // too many subscriptions in progress (client)
     std::uint64_t lookups_refused_busy = 0;       // too many lookups in progress (node)
     std::uint64_t subscribe_deadline_missed = 0;  // answered `failed` at the deadline
-    std::uint64_t publications_kept = 0;          // past the deadline, their phone gone
+    std::uint64_t publications_kept = 0;          // tried on past the deadline
     std::uint64_t adopt_timeouts = 0;
     std::uint64_t mailboxes_lost = 0;        // declared dead after missed pings
     std::uint64_t mailbox_lost_notices = 0;  // MailboxLost sent to clients

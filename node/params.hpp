@@ -54,8 +54,8 @@ struct NodeParams {
     // A subscription the home cannot complete in this time is answered `failed` (the client
     // retries with backoff). Below the client's own request timeout (15 s).
     std::chrono::seconds subscribe_deadline{12};
-    // A publication whose phone has disconnected by then is not dropped at subscribe_deadline but
-    // tried this much longer (its lookup and election may need it): the phone may not come back.
+    // A publication not stored by subscribe_deadline is answered `failed` but tried this much
+    // longer (its lookup and election may need it): its phone may leave and not come back.
     std::chrono::seconds publication_grace{48};
     std::size_t max_preferred = 4;            // mailboxes taken from a client's preferred list
 

@@ -257,6 +257,28 @@ TEST(NodeDissemination, APublicationWhosePublisherLeftIsKeptPastTheDeadline) {
     EXPECT_EQ(c.core(1).stats().publications_accepted, 1u);
 }
 
+// Still connected at the deadline, the phone is answered `failed` and leaves a moment later for
+// good: the home goes on and stores the event.
+TEST(NodeDissemination, APublicationAnsweredFailedAtTheDeadlineIsStillStored) {
+    CoreCluster c(6);
+    c.link(1, 2);
+    two_subscribers(c);
+    for (std::size_t i : {0u, 3u, 4u, 5u}) c.kill(i);
+    const wire::Event e = event("t", 1, 2);
+    c.client_frame(1, 2, wire::Publish{9, e,
+                                       {c.core(0).self_addr(), c.core(3).self_addr(),
+                                        c.core(4).self_addr(), c.core(5).self_addr()},
+                                       false});
+    c.run_for(12500ms);
+    auto results = frames_of<wire::PublishResult>(c, 1, 2);
+    ASSERT_EQ(results.size(), 1u);
+    EXPECT_EQ(results[0].status, wire::PublishStatus::failed);
+    c.node(1).wake = c.core(1).on_client_disconnected(c.now(), 2);
+    c.run_for(40s);
+    EXPECT_TRUE(stored_by_a_live_node(c, e.id));
+    EXPECT_EQ(c.core(1).stats().publications_kept, 1u);
+}
+
 // Two homes elect themselves for "t" at the same moment (neither knows the other yet).
 void elect_apart(CoreCluster& c) {
     c.link(0, 1);
