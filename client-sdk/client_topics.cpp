@@ -207,7 +207,12 @@ void ClientCore::on_mailbox_lost(TimePoint now, const wire::MailboxLost& m) {
     ++stats_.mailbox_lost_notices;
     learn_nodes({}, m.successors);
     auto it = topics_.find(m.topic);
-    if (it == topics_.end()) return;
+    if (it == topics_.end()) {
+        // A topic only published to: its next publication must not name the lost mailbox first.
+        if (auto p = publish_topics_.find(m.topic); p != publish_topics_.end())
+            forget(p->second.mailboxes, m.mailbox.id);
+        return;
+    }
     TopicState& t = it->second;
     forget(t.known_mailboxes, m.mailbox.id);
     // Successors first, in the order given: the lost mailbox's own choice of replacement.

@@ -193,12 +193,7 @@ TimePoint NodeCore::on_timer(TimePoint now) {
                 break;
             }
             case TimerKind::request_timeout: on_request_timeout(now, t.key); break;
-            case TimerKind::sub_deadline:
-                if (subs_.contains(t.key)) {
-                    ++stats_.subscribe_deadline_missed;
-                    fail_sub(t.key);
-                }
-                break;
+            case TimerKind::sub_deadline: on_sub_deadline(now, t.key); break;
             case TimerKind::directory_refresh: directory_refresh(now); break;
             case TimerKind::ping_round:
                 ping_round(now);

@@ -109,6 +109,7 @@ private:
         std::set<NodeId> tried;
         int lookups = 0;
         bool refused = false;  // a mailbox tried refused (full, or no longer holds the topic)
+        bool overdue = false;  // a publication kept past subscribe_deadline
     };
     // Subscriptions in progress per client connection, and lookups per node: bounded.
     static constexpr std::size_t max_pending_per_client = 32;
@@ -236,6 +237,8 @@ private:
                       std::uint32_t lifetime_s, std::vector<wire::NodeAddr> others);
     void fail_sub(std::uint64_t sub_id);
     void drop_registration(ClientHandle c, const std::string& topic, const NodeId& mailbox);
+    void report_unreachable(ClientHandle c, const std::string& topic, const wire::NodeAddr& mailbox);
+    void on_sub_deadline(TimePoint now, std::uint64_t sub_id);
     void watch(const wire::NodeAddr& mailbox, ClientHandle c, const std::string& topic);
     void ping_round(TimePoint now);
     void on_pong(const Endpoint& from, const wire::Pong& p);

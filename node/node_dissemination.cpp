@@ -243,6 +243,9 @@ void NodeCore::on_publish(TimePoint now, ClientHandle c, const wire::Publish& p)
         if (q.event->id == p.event.id) {  // a retry of one in progress joins it (maybe over a
             q.client = c;                  // new connection: the old one's answer goes nowhere)
             q.client_request = p.request_id;
+            // Kept past its deadline, it may take a while yet: the phone is not left waiting
+            // into its own request timeout, and the answer when stored names the event.
+            if (q.overdue) answer(wire::PublishStatus::failed);
             return;
         }
         // Per publisher, not per connection: publications outlive their connection, so a

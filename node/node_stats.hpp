@@ -42,9 +42,11 @@ struct NodeStats {
     std::uint64_t subscribe_refused_busy = 0;     // too many subscriptions in progress (client)
     std::uint64_t lookups_refused_busy = 0;       // too many lookups in progress (node)
     std::uint64_t subscribe_deadline_missed = 0;  // answered `failed` at the deadline
+    std::uint64_t publications_kept = 0;          // tried on past the deadline
     std::uint64_t adopt_timeouts = 0;
     std::uint64_t mailboxes_lost = 0;        // declared dead after missed pings
     std::uint64_t mailbox_lost_notices = 0;  // MailboxLost sent to clients
+    std::uint64_t unreachable_notices = 0;   // of those, for a mailbox a request found silent
 
     // events (hand-offs; publishing arrives with issue 8)
     std::uint64_t events_handed_off = 0;
@@ -135,9 +137,11 @@ struct NodeStats {
         subscribe_refused_busy += o.subscribe_refused_busy;
         lookups_refused_busy += o.lookups_refused_busy;
         subscribe_deadline_missed += o.subscribe_deadline_missed;
+        publications_kept += o.publications_kept;
         adopt_timeouts += o.adopt_timeouts;
         mailboxes_lost += o.mailboxes_lost;
         mailbox_lost_notices += o.mailbox_lost_notices;
+        unreachable_notices += o.unreachable_notices;
         events_handed_off += o.events_handed_off;
         events_received += o.events_received;
         events_not_stored += o.events_not_stored;
@@ -194,7 +198,7 @@ struct NodeStats {
 };
 
 static_assert(sizeof(NodeStats) ==
-                  sizeof(std::uint64_t) * (71 + wire::decode_error_code_count + 38),
+                  sizeof(std::uint64_t) * (73 + wire::decode_error_code_count + 38),
               "NodeStats gained a field: add it to operator+=");
 
 }  // namespace elmo

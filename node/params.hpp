@@ -54,6 +54,9 @@ struct NodeParams {
     // A subscription the home cannot complete in this time is answered `failed` (the client
     // retries with backoff). Below the client's own request timeout (15 s).
     std::chrono::seconds subscribe_deadline{12};
+    // A publication not stored by subscribe_deadline is answered `failed` but tried this much
+    // longer (its lookup and election may need it): its phone may leave and not come back.
+    std::chrono::seconds publication_grace{48};
     std::size_t max_preferred = 4;            // mailboxes taken from a client's preferred list
 
     // --- dissemination (DESIGN 2.4-2.6) ---

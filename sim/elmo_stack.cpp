@@ -47,6 +47,7 @@ ElmoStackConfig elmo_stack_from(const std::map<std::string, std::string>& params
         {"mailbox_ping_misses", [&](double v) { n.mailbox_ping_misses = static_cast<int>(v); }},
         {"request_timeout", [&](double v) { n.request_timeout = secs(v); }},
         {"subscribe_deadline", [&](double v) { n.subscribe_deadline = secs(v); }},
+        {"publication_grace", [&](double v) { n.publication_grace = secs(v); }},
         {"suspect_period", [&](double v) { n.suspect_period = secs(v); }},
         {"discovery_first", [&](double v) { n.discovery_first = secs(v); }},
         {"discovery_second", [&](double v) { n.discovery_second = secs(v); }},

@@ -224,6 +224,18 @@ TEST(ClientPublish, MailboxesOfAnUnsubscribedTopicAreLearnedFromResults) {
     EXPECT_EQ(ids(h.last_subscribe("elsewhere").preferred), ids({mbx(5), mbx(6)}));
 }
 
+// The home reports a mailbox it found silent (MailboxLost): a topic only published to forgets it
+// too, so that the next publication does not name it first again.
+TEST(ClientPublish, AMailboxReportedLostIsNotNamedForATopicOnlyPublishedTo) {
+    PublishHarness h;
+    h.connect();
+    wire::EventId a = h.publish("elsewhere");
+    h.accept(a, mbx(5), {mbx(6)});
+    h.deliver(wire::MailboxLost{"elsewhere", mbx(5), {}});
+    wire::EventId b = h.publish("elsewhere");
+    EXPECT_EQ(ids(h.last_publish(b).preferred), ids({mbx(6)}));
+}
+
 TEST(ClientPublish, RememberedTopicsAreBounded) {
     ClientParams p;
     p.publish_topics_remembered = 2;

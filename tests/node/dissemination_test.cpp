@@ -205,6 +205,80 @@ TEST(NodeDissemination, APublicationIsStoredAfterItsPublisherLeftForGood) {
     EXPECT_EQ(c.core(1).stats().publications_accepted, 1u);
 }
 
+// A phone whose home died with its mailboxes hears of their loss from nobody: its new home tells
+// it of each mailbox it named that let a request time out, so that the next request does not
+// name it again (and a poll of a dead mailbox says so too, not only `unreachable`).
+TEST(NodeDissemination, AMailboxThatTimedOutIsReportedToTheClientThatNamedIt) {
+    CoreCluster c(3);
+    const wire::Event e = event("t", 1, 2);
+    publish_naming_a_dead_mailbox(c, e);
+    c.client_frame(1, 2, wire::Poll{6, "t", c.core(0).self_addr(), {}});
+    c.run_for(11s);
+    auto lost = frames_of<wire::MailboxLost>(c, 1, 2);
+    ASSERT_EQ(lost.size(), 2u) << "the store and the poll each found it silent";
+    EXPECT_EQ(lost[0].mailbox.id, c.core(0).id());
+    EXPECT_EQ(lost[0].topic, "t");
+    EXPECT_EQ(c.core(1).stats().unreachable_notices, 2u);
+    // A later request naming it is skipped (suspected) and reported at once.
+    const wire::Event e2 = event("t", 2, 2);
+    c.client_frame(1, 2, wire::Publish{11, e2, {c.core(0).self_addr()}, false});
+    EXPECT_EQ(frames_of<wire::MailboxLost>(c, 1, 2).size(), 3u);
+}
+
+// Four dead mailboxes named take the whole 12 s deadline; the phone left after 1 s. The home keeps
+// the publication past the deadline, looks the topic up and elects a mailbox: the event is
+// stored. A retry from the phone back meanwhile is answered at once (not left to time out) and
+// gets the acceptance when it comes.
+TEST(NodeDissemination, APublicationWhosePublisherLeftIsKeptPastTheDeadline) {
+    CoreCluster c(6);
+    c.link(1, 2);
+    two_subscribers(c);
+    for (std::size_t i : {0u, 3u, 4u, 5u}) c.kill(i);
+    const wire::Event e = event("t", 1, 2);
+    c.client_frame(1, 2, wire::Publish{9, e,
+                                       {c.core(0).self_addr(), c.core(3).self_addr(),
+                                        c.core(4).self_addr(), c.core(5).self_addr()},
+                                       false});
+    c.run_for(1s);
+    c.node(1).wake = c.core(1).on_client_disconnected(c.now(), 2);
+    c.run_for(12s);
+    EXPECT_FALSE(stored_by_a_live_node(c, e.id)) << "the dead mailboxes took the deadline";
+    EXPECT_EQ(c.core(1).stats().publications_kept, 1u);
+    c.connect_client(1, 3, cid(2));
+    c.client_frame(1, 3, wire::Publish{10, e, {}, false});
+    auto results = frames_of<wire::PublishResult>(c, 1, 3);
+    ASSERT_EQ(results.size(), 1u);
+    EXPECT_EQ(results[0].status, wire::PublishStatus::failed) << "answered at once";
+    c.run_for(40s);
+    EXPECT_TRUE(stored_by_a_live_node(c, e.id));
+    results = frames_of<wire::PublishResult>(c, 1, 3);
+    ASSERT_EQ(results.size(), 2u);
+    EXPECT_EQ(results[1].status, wire::PublishStatus::accepted);
+    EXPECT_EQ(c.core(1).stats().publications_accepted, 1u);
+}
+
+// Still connected at the deadline, the phone is answered `failed` and leaves a moment later for
+// good: the home goes on and stores the event.
+TEST(NodeDissemination, APublicationAnsweredFailedAtTheDeadlineIsStillStored) {
+    CoreCluster c(6);
+    c.link(1, 2);
+    two_subscribers(c);
+    for (std::size_t i : {0u, 3u, 4u, 5u}) c.kill(i);
+    const wire::Event e = event("t", 1, 2);
+    c.client_frame(1, 2, wire::Publish{9, e,
+                                       {c.core(0).self_addr(), c.core(3).self_addr(),
+                                        c.core(4).self_addr(), c.core(5).self_addr()},
+                                       false});
+    c.run_for(12500ms);
+    auto results = frames_of<wire::PublishResult>(c, 1, 2);
+    ASSERT_EQ(results.size(), 1u);
+    EXPECT_EQ(results[0].status, wire::PublishStatus::failed);
+    c.node(1).wake = c.core(1).on_client_disconnected(c.now(), 2);
+    c.run_for(40s);
+    EXPECT_TRUE(stored_by_a_live_node(c, e.id));
+    EXPECT_EQ(c.core(1).stats().publications_kept, 1u);
+}
+
 // Two homes elect themselves for "t" at the same moment (neither knows the other yet).
 void elect_apart(CoreCluster& c) {
     c.link(0, 1);
