@@ -314,7 +314,7 @@ std::vector<Spec> make_specs() {
     s.push_back(seconds_option("node.subscribe_deadline", "a subscription not done by then fails",
                                ELMOD_FIELD(node.subscribe_deadline), 1, 3600));
     s.push_back(seconds_option("node.publication_grace",
-                               "a publication whose phone left is tried this much longer",
+                               "a publication not stored by the deadline is tried this much longer",
                                ELMOD_FIELD(node.publication_grace), 0, 3600));
     s.push_back(integer("node.max_preferred", "mailboxes taken from a client's preferred list",
                         ELMOD_FIELD(node.max_preferred), 0, 64));
