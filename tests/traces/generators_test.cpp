@@ -17,12 +17,27 @@
 namespace elmo::traces {
 namespace {
 
+std::filesystem::path temp_dir_path() {
+    return std::filesystem::temp_directory_path() /
+           ("elmo-gen-test-" + std::to_string(::getpid()));
+}
+
 std::filesystem::path temp_dir() {
-    auto dir =
-        std::filesystem::temp_directory_path() / ("elmo-gen-test-" + std::to_string(::getpid()));
+    auto dir = temp_dir_path();
     std::filesystem::create_directories(dir);
     return dir;
 }
+
+// This process's traces go when its tests end (ctest runs each test in its own process).
+class TempDirCleanup : public ::testing::Environment {
+public:
+    void TearDown() override {
+        std::error_code ec;
+        std::filesystem::remove_all(temp_dir_path(), ec);
+    }
+};
+[[maybe_unused]] const auto* const temp_dir_cleanup =
+    ::testing::AddGlobalTestEnvironment(new TempDirCleanup);
 
 std::vector<Record> read_all(const std::string& path) {
     auto r = TraceReader::open(path);
