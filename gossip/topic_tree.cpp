@@ -425,6 +425,11 @@ bool TopicTree::is_eager(const NodeId& id) const {
     return it != peers_.end() && it->second.eager;
 }
 
+bool TopicTree::answered(const NodeId& id) const {
+    auto it = peers_.find(id);
+    return it != peers_.end() && it->second.ever_heard;
+}
+
 std::size_t TopicTree::pending_ihave(const NodeId& id) const {
     auto it = peers_.find(id);
     return it == peers_.end() ? 0 : it->second.pending_ihave.size();

@@ -89,6 +89,8 @@ class TopicTree {
     std::vector<NodeId> eager_peers() const;  // by id
     std::vector<NodeId> lazy_peers() const;   // by id
     bool is_eager(const NodeId& id) const;
+    // Anything heard from the peer since it was linked (false for an unknown peer).
+    bool answered(const NodeId& id) const;
     bool seen(const wire::EventId& id) const { return seen_.contains(id); }
     std::size_t seen_size() const { return seen_.size(); }
     std::size_t missing_size() const { return missing_.size(); }

@@ -37,8 +37,16 @@ std::vector<wire::NodeAddr> NodeCore::other_mailboxes(const std::string& topic, 
             if (o.id == a.id) return;
         out.push_back(a);
     };
-    for (const auto& l : mailbox_.links(topic)) add(wire::NodeAddr::from(l.id, l.endpoint));
-    for (const auto& k : known_.get(topic, now)) add(k);
+    // Only peers that answered their link, and nobody this node suspects: a new mailbox links
+    // the directory's stale entries of dead ones (they live 10 minutes), and phones told of them
+    // named them in every Subscribe after a crash, 3 s lost on each.
+    const gossip::TopicTree* tree = gossip_.tree(topic);
+    for (const auto& l : mailbox_.links(topic))
+        if (tree && tree->answered(l.id) && !suspected(l.id, now))
+            add(wire::NodeAddr::from(l.id, l.endpoint));
+    for (const auto& k : known_.get(topic, now))
+        if (!suspected(k.id, now) && !(tree && tree->has_peer(k.id) && !tree->answered(k.id)))
+            add(k);
     return out;
 }
 

@@ -140,6 +140,33 @@ TEST(NodeDirectory, WhenTheWalksFoundOnlyDeadMailboxesTheDirectoryNamesTheLiveOn
     EXPECT_FALSE(c.core(3).mailbox().holds("t"));
 }
 
+// A mailbox links the directory's entries, stale ones of dead mailboxes included (they live 10
+// minutes); it names to clients only the linked mailboxes that answered, or phones would try
+// the dead ones first after every crash.
+TEST(NodeDirectory, AMailboxNamesToClientsOnlyLinkedMailboxesThatAnswered) {
+    SplitWorld s;
+    NodeId ghost_id{};
+    ghost_id[0] = 0xD0;
+    const auto ghost = wire::NodeAddr::from(ghost_id, Endpoint::v4(0x7f0000f0u, 5000));
+    s.dht.store.begin()->second[77] = {DirectoryValueKind::mailbox_entry,
+                                       wire::encode(wire::MailboxIntro{"t", {ghost}})};
+    for (int i = 0; i < 40 && !s.c.core(0).mailbox().holds("t"); ++i) s.c.run_for(1s);
+    for (int i = 0; i < 40; ++i) {  // discovery rounds: node 0 asks, learns the ghost, links it
+        s.dht.answer(s.c, 0);
+        s.c.run_for(1s);
+    }
+    bool linked = false;
+    for (const auto& l : s.c.core(0).mailbox().links("t")) linked |= l.id == ghost_id;
+    ASSERT_TRUE(linked) << "the stale entry is linked (until the gossip engine evicts it)";
+    s.c.connect_client(0, 7, cid(7));
+    s.c.client_frame(0, 7, wire::Subscribe{7, "t", {}});
+    s.c.run_for(2s);
+    auto r = s.c.last_result(0, 7);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, wire::SubscribeStatus::registered);
+    for (const auto& o : r->other_mailboxes) EXPECT_NE(o.id, ghost_id);
+}
+
 TEST(NodeDirectory, WithoutAnAnswerTheHomeElectsAsBefore) {
     SplitWorld s;
     s.c.connect_client(1, 2, cid(2));
