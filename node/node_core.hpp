@@ -291,6 +291,8 @@ private:
     void link_peer(TimePoint now, const std::string& topic, const wire::NodeAddr& peer);
     void mirror_gossip_notices(TimePoint now);
     void run_discovery(TimePoint now);
+    // node_backup.cpp: a second mailbox for a topic with subscribers that has no other.
+    void maybe_recruit_backup(TimePoint now, const std::string& topic);
     // Home side.
     void on_publish(TimePoint now, ClientHandle c, const wire::Publish& p);
     void on_poll(TimePoint now, ClientHandle c, const wire::Poll& p);

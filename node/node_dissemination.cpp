@@ -214,6 +214,7 @@ void NodeCore::run_discovery(TimePoint now) {
         for (int i = 0; i < round && gap < Duration(config_.params.discovery_period); ++i) gap *= 2;
         const Duration next = std::min(gap, Duration(config_.params.discovery_period));
         discovery_due_.insert({now + next, topic, round + 1});
+        maybe_recruit_backup(now, topic);  // before this round's walks: the last one found nobody
         if (lookups_.contains(topic)) continue;  // a client's lookup is walking already
         Lookup& l = lookups_[topic];
         l.discovery = true;

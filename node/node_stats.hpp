@@ -93,6 +93,8 @@ struct NodeStats {
     std::uint64_t election_claims_overruled = 0;  // answered with an earlier claim's winner
     std::uint64_t election_claim_timeouts = 0;    // unanswered (then the next arbiter, or own)
     std::uint64_t election_arbiter_failovers = 0; // a claim sent again to the next arbiter
+    std::uint64_t backups_requested = 0;          // AdoptRequests for a second mailbox (backup)
+    std::uint64_t backups_linked = 0;             // backups adopted and linked
     std::uint64_t arbiter_granted = 0;            // as arbiter: claims that won
     std::uint64_t arbiter_overruled = 0;          // as arbiter: claims told an earlier winner
     std::uint64_t arbiter_evicted = 0;            // as arbiter: live claims dropped for room
@@ -177,6 +179,8 @@ struct NodeStats {
         election_claims_overruled += o.election_claims_overruled;
         election_claim_timeouts += o.election_claim_timeouts;
         election_arbiter_failovers += o.election_arbiter_failovers;
+        backups_requested += o.backups_requested;
+        backups_linked += o.backups_linked;
         arbiter_granted += o.arbiter_granted;
         arbiter_overruled += o.arbiter_overruled;
         arbiter_evicted += o.arbiter_evicted;
@@ -198,7 +202,7 @@ struct NodeStats {
 };
 
 static_assert(sizeof(NodeStats) ==
-                  sizeof(std::uint64_t) * (73 + wire::decode_error_code_count + 38),
+                  sizeof(std::uint64_t) * (75 + wire::decode_error_code_count + 38),
               "NodeStats gained a field: add it to operator+=");
 
 }  // namespace elmo

@@ -435,8 +435,13 @@ void NodeCore::on_adopt_reply(TimePoint now, std::uint64_t request_id, const wir
         return;
     }
     if (!current) {
-        // The lookup ended meanwhile; the node holds the topic anyway: remember it.
+        // The lookup ended meanwhile (or there was none: a backup, node_backup.cpp); the node
+        // holds the topic anyway: remember it, and link it if this node holds the topic too.
         known_.learn(req.topic, req.target, now);
+        if (req.lookup_generation == 0 && mailbox_.holds(req.topic)) {
+            ++stats_.backups_linked;
+            link_peer(now, req.topic, req.target);
+        }
         return;
     }
     ++stats_.lookups_recruited;

@@ -76,11 +76,14 @@ struct NodeParams {
     // directory beside their walks. Without it the homes of a dead mailbox's clients elect
     // replacements independently, and the topic splits until discovery walks join the parts.
     bool use_directory = true;
-    // A client's lookup asks the directory only when its walks found no mailbox (false), or at
-    // once beside them (true, sessions 5-7). Every DHT get leaves OpenDHT a search it keeps for
-    // an hour and walks for every packet; the walks find an existing mailbox in three lookups
-    // of four (Higgs, all users), so asking first made most of a node's searches.
-    bool directory_beside_walks = false;
+    // A client's lookup asks the directory at once beside its walks (true), or only when its
+    // walks found no live mailbox (false). Every DHT get leaves OpenDHT a search it keeps for an
+    // hour and walks for every packet, and the walks find an existing mailbox in three lookups of
+    // four (Higgs, all users), so false halves a node's searches and a large replay's wall time;
+    // but asking beside makes a hot topic several mailboxes (homes racing the answer), which
+    // share its push load: at 1,500 nodes with false the hottest topic had 2 mailboxes instead of
+    // ~20 and the busiest node 721 msgs/s instead of 281 (docs/dissemination.md).
+    bool directory_beside_walks = true;
     // Live neighbours named to a client when it says hello (wire::NodeList), failover candidates
     // that do not die with the mailboxes (0: none).
     std::size_t nodes_for_clients = 4;
@@ -109,6 +112,11 @@ struct NodeParams {
     // takes a topic reads the replica back. Without it, events held only by the mailboxes of a
     // topic die with them when they all fail at once. 0: off. At most max_directory_values.
     std::size_t event_replica_slots = 64;
+    // A mailbox alone with a topic that has at least this many registered clients recruits a
+    // second mailbox at its discovery rounds (docs/dissemination.md, "Backup mailbox"): with the
+    // walks finding a topic's mailbox first, a hot topic often has one, and the events only it
+    // held died with it in a churn wave. 0: off.
+    std::size_t backup_min_registrations = 8;
     // Publications in progress at this home, per client session (the client's outbox sends at
     // most 16 at once).
     std::size_t max_pending_publications = 64;

@@ -360,6 +360,10 @@ std::vector<Spec> make_specs() {
     s.push_back(integer("node.nodes_for_clients",
                         "live neighbours named to a client as failover candidates",
                         ELMOD_FIELD(node.nodes_for_clients), 0, 16));
+    s.push_back(integer("node.backup_min_registrations",
+                        "a mailbox alone with a topic of this many clients recruits a second "
+                        "(0: never)",
+                        ELMOD_FIELD(node.backup_min_registrations), 0, 1'000'000));
     s.push_back(integer("node.max_pending_publications",
                         "publications in progress per client session",
                         ELMOD_FIELD(node.max_pending_publications), 1, 1'000'000));

@@ -18,10 +18,18 @@ bool until_asked(CoreCluster& c, const FakeDht& dht, std::size_t n) {
     return !dht.ports[n].queries.empty();
 }
 
+// The directory asked only after the walks (directory_beside_walks = false), the setting these
+// tests are about; BesideWalksTheDirectoryIsAskedAtOnce covers the default.
+NodeCoreConfig walks_first() {
+    NodeCoreConfig base;
+    base.params.directory_beside_walks = false;
+    return base;
+}
+
 // Node 0 holds "t" (elected for its own client); nodes 1 and 2 are neighbours of each other only,
 // so no walk of theirs can reach node 0 or its hints.
 struct SplitWorld {
-    CoreCluster c{3};
+    CoreCluster c{3, walks_first()};
     FakeDht dht{c, 3};
     SplitWorld() {
         c.link(1, 2);
@@ -70,7 +78,7 @@ TEST(NodeDirectory, ALookupRegistersWithTheMailboxTheDirectoryNames) {
 // In steady state the walks find the topic's mailbox through the hints: no DHT get, so no search
 // that OpenDHT would keep (and walk for every packet) for an hour.
 TEST(NodeDirectory, ALookupWhoseWalksFindTheMailboxDoesNotAskTheDirectory) {
-    CoreCluster c{2};
+    CoreCluster c{2, walks_first()};
     FakeDht dht{c, 2};
     c.link(0, 1);
     c.start();
@@ -91,9 +99,7 @@ TEST(NodeDirectory, ALookupWhoseWalksFindTheMailboxDoesNotAskTheDirectory) {
 }
 
 TEST(NodeDirectory, BesideWalksTheDirectoryIsAskedAtOnce) {
-    NodeCoreConfig base;
-    base.params.directory_beside_walks = true;
-    CoreCluster c{2, base};
+    CoreCluster c{2};  // the default
     FakeDht dht{c, 2};
     c.link(0, 1);
     c.start();
@@ -106,7 +112,7 @@ TEST(NodeDirectory, BesideWalksTheDirectoryIsAskedAtOnce) {
 // to register there, and the second lookup asks the directory, which names the live mailbox,
 // rather than electing one more mailbox for a topic that has one.
 TEST(NodeDirectory, WhenTheWalksFoundOnlyDeadMailboxesTheDirectoryNamesTheLiveOne) {
-    NodeCoreConfig base;
+    NodeCoreConfig base = walks_first();
     base.params.walk_ttl = 1;  // the walks end at node 3 and come back (not lost at dead node 0)
     CoreCluster c{4, base};
     FakeDht dht{c, 4};
@@ -305,7 +311,7 @@ namespace {
 // moment; the directory is empty and its search ended at node 2 for both. The first claim at
 // node 2 wins and the other home adopts its winner, so the topic gets one mailbox, not two.
 NodeCoreConfig arbitrated(bool on) {
-    NodeCoreConfig base;
+    NodeCoreConfig base = walks_first();
     base.params.arbitrated_election = on;
     return base;
 }
