@@ -126,6 +126,9 @@ private:
         std::set<NodeId> adopt_tried;
         bool electing = false;                   // walks over, adoption under way
         bool directory_wait = false;             // walks found nothing: the directory is asked
+        bool directory_answered = false;         // its answer came (found nobody live, or some)
+        bool directory_pending = false;          // asked at the start, to be waited for
+        std::set<NodeId> exclude;                // no hits: what the waiting client tried
         bool need_new = false;                   // the known mailboxes refused: elect one more
         bool discovery = false;                  // a mailbox's search for its topic's others
         std::uint64_t generation = 0;            // tells this lookup from a later one
@@ -193,8 +196,9 @@ private:
     std::uint64_t fresh_id() { return rng_(); }
 
     // ---- node_walks.cpp: lookups, walks, election ----
-    // elect: the mailboxes found refused, elect one more; ask_directory: the directory at once,
-    // beside the walks (the mailboxes the last walks found were dead).
+    // elect: the mailboxes found refused, elect one more; ask_directory: the mailboxes the
+    // client tried failed or refused: the directory at once, beside the walks, its answer waited
+    // for, and walk hits the client tried not counted.
     void start_lookup(TimePoint now, const std::string& topic, std::uint64_t sub, bool elect,
                       bool ask_directory = false);
     void launch_walks(TimePoint now, const std::string& topic, Lookup& lookup);

@@ -130,6 +130,7 @@ TimePoint NodeCore::on_directory_answer(TimePoint now, std::uint64_t query_id,
         if (l == lookups_.end() || l->second.generation != q.lookup_generation ||
             l->second.discovery || l->second.need_new)
             return next_wakeup();
+        l->second.directory_answered = true;
         if (config_.params.arbitrated_election) {
             l->second.arbiters.clear();
             for (const auto& n : closest) {

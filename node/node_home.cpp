@@ -186,7 +186,7 @@ void NodeCore::try_next_candidate(TimePoint now, std::uint64_t sub_id) {
     }
     // Nothing left to try: look the topic up, up to three times, then give up (the client
     // retries later). A hand-in goes to the mailbox that asked for it or nowhere.
-    //  1. walks (and the directory if they find no live mailbox);
+    //  1. walks and the directory (beside them by default; else if they find no live mailbox);
     //  2. once mailboxes tried failed (dead: stale hints or caches) or refused (full): the
     //     directory at once, beside the walks; it names every mailbox of the topic, the walks a
     //     few, and a hot topic's other mailboxes may have room (electing one more instead made
@@ -246,6 +246,10 @@ void NodeCore::on_request_timeout(TimePoint now, std::uint64_t request_id) {
     if (rq == requests_.end()) return;  // answered in time
     Request req = rq->second;
     requests_.erase(rq);
+    // One lost datagram must not move a client off a live mailbox: a mailbox this home pings
+    // and that answered its last ping is not reported on one timeout (its pings decide).
+    const auto w = watched_.find(req.target.id);
+    const bool report = suspected(req.target.id, now) || w == watched_.end() || w->second.misses > 0;
     suspect(req.target.id, now);
     if (req.kind == RequestKind::adopt || req.kind == RequestKind::claim) {
         ++(req.kind == RequestKind::claim ? stats_.election_claim_timeouts : stats_.adopt_timeouts);
@@ -253,7 +257,7 @@ void NodeCore::on_request_timeout(TimePoint now, std::uint64_t request_id) {
         return;
     }
     if (req.kind == RequestKind::poll) {
-        report_unreachable(req.client, req.topic, req.target);
+        if (report) report_unreachable(req.client, req.topic, req.target);
         on_poll_timeout(req);
         return;
     }
@@ -262,7 +266,7 @@ void NodeCore::on_request_timeout(TimePoint now, std::uint64_t request_id) {
     auto s = subs_.find(req.sub);
     if (s != subs_.end()) {
         known_.forget(s->second.topic, req.target.id);
-        report_unreachable(s->second.client, s->second.topic, req.target);
+        if (report) report_unreachable(s->second.client, s->second.topic, req.target);
     }
     try_next_candidate(now, req.sub);
 }
@@ -302,8 +306,8 @@ void NodeCore::complete_sub(TimePoint now, std::uint64_t sub_id, const wire::Nod
 void NodeCore::on_sub_deadline(TimePoint now, std::uint64_t sub_id) {
     auto it = subs_.find(sub_id);
     if (it == subs_.end()) return;
-    ++stats_.subscribe_deadline_missed;
     PendingSub& p = it->second;
+    if (!p.overdue) ++stats_.subscribe_deadline_missed;  // once, not again when the grace ends
     if (p.event && !p.hand_in && !p.overdue) {
         p.overdue = true;
         ++stats_.publications_kept;
@@ -322,7 +326,9 @@ void NodeCore::fail_sub(std::uint64_t sub_id) {
     if (it == subs_.end()) return;
     if (it->second.event) {
         ++stats_.publications_failed;
-        if (sessions_.contains(it->second.client))
+        // An overdue publication's client was told `failed` when it became overdue (or when
+        // its retry joined it): not twice for one request.
+        if (!it->second.overdue && sessions_.contains(it->second.client))
             send_to_client(it->second.client,
                            wire::PublishResult{it->second.client_request, it->second.event->id,
                                                wire::PublishStatus::failed, self_addr(), {}});

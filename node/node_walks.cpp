@@ -49,12 +49,21 @@ void NodeCore::start_lookup(TimePoint now, const std::string& topic, std::uint64
         if (s != subs_.end()) lookup.adopt_tried = s->second.tried;
         lookup.need_new = true;
     }
+    if (ask_directory) {
+        // The waiting client tried (and lost) these: the walks will meet them again first.
+        auto s = subs_.find(sub);
+        if (s != subs_.end()) lookup.exclude = s->second.tried;
+    }
     lookup.deadline = now + config_.params.lookup_timeout;
     schedule(lookup.deadline, TimerKind::lookup_deadline);
     // The directory is asked when the walks find nothing (finish_walks), or beside them when so
     // configured; never for one more mailbox (it knows no room).
-    if (!lookup.need_new && (ask_directory || config_.params.directory_beside_walks))
-        directory_query(now, topic, lookup.generation);
+    if (!lookup.need_new && (ask_directory || config_.params.directory_beside_walks)) {
+        const bool asked = directory_query(now, topic, lookup.generation);
+        // After a failure the answer is waited for even if the walks come back first: they
+        // meet only what the client tried.
+        lookup.directory_pending = asked && ask_directory;
+    }
     launch_walks(now, topic, lookup);
 }
 
@@ -155,7 +164,7 @@ void NodeCore::on_walk_result(TimePoint now, const wire::WalkResult& result) {
     if (it == lookups_.end() || !it->second.walks.erase(result.walk_id)) {
         ++stats_.unexpected_messages;  // late: the lookup is over
         for (const auto& h : result.hits) {
-            if (h.id == config_.id) continue;
+            if (h.id == config_.id || suspected(h.id, now)) continue;
             known_.learn(result.topic, h, now);
             link_peer(now, result.topic, h);
         }
@@ -164,7 +173,8 @@ void NodeCore::on_walk_result(TimePoint now, const wire::WalkResult& result) {
     Lookup& lookup = it->second;
     // Any mailbox of a topic this node holds that a walk met becomes a gossip link.
     if (mailbox_.holds(result.topic))
-        for (const auto& h : result.hits) link_peer(now, result.topic, h);
+        for (const auto& h : result.hits)
+            if (!suspected(h.id, now)) link_peer(now, result.topic, h);
     if (lookup.discovery) {  // a mailbox's own search: nothing to resolve, no lookup figures
         for (const auto& h : result.hits) known_.learn(result.topic, h, now);
         if (lookup.walks.empty()) lookups_.erase(it);
@@ -181,8 +191,10 @@ void NodeCore::on_walk_result(TimePoint now, const wire::WalkResult& result) {
     }
     for (const auto& h : result.hits) {
         // A mailbox that failed to answer us lately (a stale hint or cache met on the way) is
-        // no hit: the lookup goes on to the directory rather than resolving on the dead.
+        // no hit: the lookup goes on to the directory rather than resolving on the dead. Nor
+        // is one the waiting client tried already (it refused): the directory may name others.
         if (h.id != config_.id && suspected(h.id, now)) continue;
+        if (lookup.exclude.contains(h.id)) continue;
         add_unique(lookup.hits, h, wire::max_walk_hits);
         known_.learn(result.topic, h, now);
     }
@@ -234,8 +246,9 @@ void NodeCore::finish_walks(TimePoint now, const std::string& topic) {
     // The walks found no mailbox: the directory may know one (mailboxes elected a moment ago,
     // before their hints spread), and if not, it names the arbiter of the election.
     // (Not again when it has answered already: a discovery's query this lookup took over.)
-    if (!lookup.need_new && lookup.arbiters.empty() && !config_.params.directory_beside_walks &&
-        directory_query(now, topic, lookup.generation)) {
+    if (!lookup.need_new && !lookup.directory_answered &&
+        (lookup.directory_pending ||
+         (!config_.params.directory_beside_walks && directory_query(now, topic, lookup.generation)))) {
         lookup.directory_wait = true;
         lookup.deadline = now + config_.params.lookup_timeout;
         schedule(lookup.deadline, TimerKind::lookup_deadline);
@@ -409,9 +422,14 @@ void NodeCore::on_adopt_timeout(TimePoint now, const Request& req, std::uint64_t
         it->second.adopt_in_flight != request_id)
         return;  // a lookup that is over, or a later one
     Lookup& lookup = it->second;
-    if (req.kind == RequestKind::claim && lookup.arbiters.size() > 1 && lookup.elected) {
-        // The arbiter is silent (suspected now): the same claim at the next nearest node.
+    if (req.kind == RequestKind::claim && lookup.elected) {
+        // The arbiter is silent (suspected now): the same claim at the next nearest node not
+        // suspected since the list was made.
         lookup.arbiters.erase(lookup.arbiters.begin());
+        std::erase_if(lookup.arbiters,
+                      [&](const wire::NodeAddr& a) { return suspected(a.id, now); });
+    }
+    if (req.kind == RequestKind::claim && lookup.elected && !lookup.arbiters.empty()) {
         ++stats_.election_arbiter_failovers;
         send_claim(now, lookup, req.topic, *lookup.elected);
         return;

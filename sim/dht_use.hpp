@@ -1,5 +1,5 @@
 #pragma once
-// How much a run asked of the DHT (docs/traces.md, "The DHT's cost"): the directory and replica
+// How much a run asked of the DHT (docs/dissemination.md, "What the DHT costs"): the directory and replica
 // traffic the elmo cores caused, and the searches OpenDHT keeps for it. OpenDHT keeps every
 // search, finished or not, for about an hour and walks them for every node it hears of, so the
 // number of distinct keys a node touched is what a large replay's speed depends on.

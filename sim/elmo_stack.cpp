@@ -56,6 +56,8 @@ ElmoStackConfig elmo_stack_from(const std::map<std::string, std::string>& params
         {"use_directory", [&](double v) { n.use_directory = v != 0; }},
         {"arbitrated_election", [&](double v) { n.arbitrated_election = v != 0; }},
         {"directory_beside_walks", [&](double v) { n.directory_beside_walks = v != 0; }},
+        {"backup_min_registrations",
+         [&](double v) { n.backup_min_registrations = static_cast<std::size_t>(v); }},
         {"election_claim_window", [&](double v) { n.election_claim_window = secs(v); }},
         {"max_directory_queries",
          [&](double v) { n.max_directory_queries = static_cast<std::size_t>(v); }},
