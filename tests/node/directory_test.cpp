@@ -320,13 +320,17 @@ struct ConcurrentElection {
     CoreCluster c;
     FakeDht dht{c, 3};
     std::vector<Neighbour> closest;
-    explicit ConcurrentElection(bool arbitrated_on, bool arbiter_alive = true)
+    // dead_first: the search names a dead node nearest, then node 2.
+    explicit ConcurrentElection(bool arbitrated_on, bool arbiter_alive = true,
+                                bool dead_first = false)
         : c(3, arbitrated(arbitrated_on)) {
         c.link(0, 2);
         c.link(1, 2);
         c.start();
         closest = {{c.core(2).id(), c.core(2).endpoint()}};
-        if (!arbiter_alive) closest = {{NodeId{0xee}, Endpoint::v4(0x7f0000eeu, 4222)}};
+        const Neighbour dead{NodeId{0xee}, Endpoint::v4(0x7f0000eeu, 4222)};
+        if (!arbiter_alive) closest = {dead};
+        if (dead_first) closest.insert(closest.begin(), dead);
         for (std::size_t home : {0u, 1u}) {
             c.connect_client(home, 1, cid(static_cast<int>(home)));
             c.client_frame(home, 1, wire::Subscribe{1, "r", {}});
@@ -369,6 +373,16 @@ TEST(NodeDirectory, HomesElectingAtOnceAgreeOnTheFirstClaimAtTheArbiter) {
 TEST(NodeDirectory, WithoutTheArbiterBothHomesElectThemselves) {
     ConcurrentElection e{false};
     EXPECT_EQ(e.holders(), 2);  // what the arbiter prevents
+}
+
+// Under churn the nearest node a search names has often just died: the claim goes to the next
+// one, and the homes still agree (without fail-over each would time out and elect itself).
+TEST(NodeDirectory, AClaimAtADeadArbiterGoesToTheNextNearest) {
+    ConcurrentElection e{true, true, true};
+    EXPECT_EQ(e.holders(), 1);
+    EXPECT_EQ(e.c.core(0).stats().election_arbiter_failovers, 1u);
+    EXPECT_EQ(e.c.core(1).stats().election_arbiter_failovers, 1u);
+    EXPECT_EQ(e.c.core(2).stats().arbiter_granted, 1u);
 }
 
 TEST(NodeDirectory, AnUnansweredClaimElectsTheHomesOwnCandidate) {
