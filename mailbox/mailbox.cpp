@@ -214,6 +214,10 @@ RegisterOutcome Mailbox::register_client(const std::string& topic, const ClientI
         ++counters_.refused_clients;
         return {RegisterResult::refused_full, {}};
     }
+    if (t->registrations.size() >= params_.max_registrations_per_topic) {
+        ++counters_.refused_topic_full;
+        return {RegisterResult::refused_full, {}};
+    }
     t->registrations.emplace(client, Registration{home, expires});
     t->by_expiry.emplace(expires, client);
     std::erase_if(t->lapsed, [&](const LapsedRegistration& r) { return r.client == client; });

@@ -114,7 +114,8 @@ struct Counters {
     // registrations
     std::uint64_t registrations_new = 0;
     std::uint64_t registrations_renewed = 0;
-    std::uint64_t refused_clients = 0;
+    std::uint64_t refused_clients = 0;      // the mailbox is over a budget
+    std::uint64_t refused_topic_full = 0;   // the topic has max_registrations_per_topic
     std::uint64_t registrations_not_held = 0;
     std::uint64_t registrations_expired = 0;
     std::uint64_t unregistered = 0;

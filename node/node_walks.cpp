@@ -406,6 +406,9 @@ void NodeCore::on_election_verdict(TimePoint now, const wire::ElectionVerdict& v
 bool NodeCore::elect_self(TimePoint now, Lookup& lookup, const std::string& topic) {
     if (lookup.adopt_tried.contains(config_.id)) return false;
     lookup.adopt_tried.insert(config_.id);
+    // A search for one more mailbox (the topic's are full) is not served by this node if it
+    // holds the topic already: its clients were refused here too.
+    if (lookup.need_new && mailbox_.holds(topic)) return false;
     auto adopted = mailbox_.adopt_topic(topic, now);
     if (adopted == mailbox::AdoptResult::refused_full) return false;
     if (adopted == mailbox::AdoptResult::adopted) {
@@ -448,7 +451,10 @@ void NodeCore::on_adopt_reply(TimePoint now, std::uint64_t request_id, const wir
     auto it = lookups_.find(req.topic);
     bool current = it != lookups_.end() && it->second.generation == req.lookup_generation &&
                    it->second.adopt_in_flight == request_id;
-    if (r.status == wire::AdoptStatus::refused_full) {
+    // A node that holds the topic already is not one more mailbox: the search goes on.
+    if (r.status == wire::AdoptStatus::refused_full ||
+        (current && it->second.need_new && r.status == wire::AdoptStatus::already_held)) {
+        if (r.status == wire::AdoptStatus::already_held) known_.learn(req.topic, req.target, now);
         if (current) try_adopt(now, req.topic);
         return;
     }

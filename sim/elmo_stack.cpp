@@ -69,6 +69,7 @@ ElmoStackConfig elmo_stack_from(const std::map<std::string, std::string>& params
         {"directory_refresh", [&](double v) { n.directory_refresh = secs(v); }},
         {"capacity_topics", [&](double v) { m.capacity_topics = static_cast<std::size_t>(v); }},
         {"max_registrations", [&](double v) { m.max_registrations = static_cast<std::size_t>(v); }},
+        {"max_registrations_per_topic", [&](double v) { m.max_registrations_per_topic = static_cast<std::size_t>(v); }},
         {"max_msgs_per_sec", [&](double v) { m.max_msgs_per_sec = static_cast<std::uint32_t>(v); }},
         {"idle_period", [&](double v) { m.idle_period = dur(v); }},
         {"registration_lifetime", [&](double v) { m.registration_lifetime = dur(v); }},

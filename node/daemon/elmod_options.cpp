@@ -375,6 +375,9 @@ std::vector<Spec> make_specs() {
                         ELMOD_FIELD(mailbox.capacity_topics), 1, 1'000'000));
     s.push_back(integer("mailbox.max_registrations", "registrations over all topics",
                         ELMOD_FIELD(mailbox.max_registrations), 1, big));
+    s.push_back(integer("mailbox.max_registrations_per_topic",
+                        "registrations of one topic; beyond, its clients get one more mailbox",
+                        ELMOD_FIELD(mailbox.max_registrations_per_topic), 1, big));
     s.push_back(integer("mailbox.max_stored_bytes", "bytes of stored events over all topics",
                         ELMOD_FIELD(mailbox.max_stored_bytes), 1, 1LL << 40));
     s.push_back(integer("mailbox.max_msgs_per_sec", "messages per second the mailbox role handles",

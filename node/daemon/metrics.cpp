@@ -178,8 +178,10 @@ void mailbox_stats(Text& t, const mailbox::Counters& c, const mailbox::Load& l, 
                                                              {"expiry", c.dropped_by_expiry}};
     for (const auto& [k, v] : dropped)
         t.sample("mailbox_events_dropped_total", {{"bound", k}}, double(v));
-    t.counter("mailbox_clients_refused_total", "Registrations refused (over budget).",
-              c.refused_clients);
+    t.family("mailbox_clients_refused_total", "counter", "New registrations refused, by reason.");
+    t.sample("mailbox_clients_refused_total", {{"reason", "budget"}}, double(c.refused_clients));
+    t.sample("mailbox_clients_refused_total", {{"reason", "topic_full"}},
+             double(c.refused_topic_full));
     t.counter("mailbox_registrations_expired_total", "Registrations that lapsed.",
               c.registrations_expired);
 }

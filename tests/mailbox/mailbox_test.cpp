@@ -143,6 +143,26 @@ TEST(MailboxRegistration, LapseAppliedByAnotherCallIsStillReportedAndFreesBudget
     EXPECT_TRUE(m.expire(late + 2s).empty()) << "reported once";
 }
 
+TEST(MailboxRegistration, TopicBudgetRefusesNewClientsOfThatTopicOnly) {
+    MailboxParams p;
+    p.max_registrations_per_topic = 2;
+    Mailbox m(p, wall);
+    for (const char* t : {"hot", "cold"}) ASSERT_EQ(m.adopt_topic(t, t0), AdoptResult::adopted);
+    EXPECT_EQ(m.register_client("hot", client(1), home(1), t0).result, RegisterResult::registered);
+    EXPECT_EQ(m.register_client("hot", client(2), home(2), t0).result, RegisterResult::registered);
+    // The hot topic is at its budget: a third client must find another mailbox of it.
+    EXPECT_EQ(m.register_client("hot", client(3), home(3), t0).result, RegisterResult::refused_full);
+    EXPECT_EQ(m.counters().refused_topic_full, 1u);
+    // Its registered clients renew, and other topics still take clients.
+    EXPECT_EQ(m.register_client("hot", client(1), home(1), t0 + 1min).result, RegisterResult::renewed);
+    EXPECT_EQ(m.register_client("cold", client(3), home(3), t0).result, RegisterResult::registered);
+    EXPECT_NE(m.state(t0), MailboxState::full) << "a full topic does not make the mailbox full";
+    // A lapse makes room again.
+    const TimePoint later = t0 + p.registration_lifetime + 2min;
+    m.register_client("hot", client(1), home(1), later - 1s);
+    EXPECT_EQ(m.register_client("hot", client(3), home(3), later).result, RegisterResult::registered);
+}
+
 TEST(MailboxRegistration, ExpireOrdersByTimeThenTopicThenClient) {
     Mailbox m({}, wall);
     for (const char* t : {"b", "a"}) ASSERT_EQ(m.adopt_topic(t, t0), AdoptResult::adopted);

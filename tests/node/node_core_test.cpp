@@ -167,6 +167,41 @@ TEST(NodeCore, RefusedByAFullMailboxTheHomeGoesOn) {
     EXPECT_EQ(c.core(1).mailbox().clients("t").size(), 1u);
 }
 
+TEST(NodeCore, AHotTopicGetsOneMoreMailboxPerTopicBudget) {
+    NodeCoreConfig cfg;
+    cfg.mailbox.max_registrations_per_topic = 1;
+    CoreCluster c(3, cfg);
+    c.link(0, 1);
+    c.link(1, 2);
+    c.link(0, 2);
+    c.start();
+    c.connect_client(1, 1, cid(1));
+    c.client_frame(1, 1, sub(1, "t"));
+    c.run_for(10s);
+    ASSERT_TRUE(c.core(1).mailbox().holds("t"));
+    // A second subscriber, homed at the topic's full mailbox itself: that node holds the topic
+    // (it cannot be the one more mailbox), so another node adopts it.
+    c.connect_client(1, 2, cid(2));
+    c.client_frame(1, 2, sub(2, "t"));
+    c.run_for(30s);
+    auto r = c.last_result(1, 2);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, wire::SubscribeStatus::registered);
+    EXPECT_NE(r->mailbox.id, c.core(1).id());
+    // A third, elsewhere: the last node with room for the topic.
+    const std::size_t third = r->mailbox.id == c.core(0).id() ? 2 : 0;
+    c.connect_client(third, 3, cid(3));
+    c.client_frame(third, 3, sub(3, "t"));
+    c.run_for(30s);
+    r = c.last_result(third, 3);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, wire::SubscribeStatus::registered);
+    for (std::size_t i = 0; i < 3; ++i) {
+        EXPECT_TRUE(c.core(i).mailbox().holds("t")) << i;
+        EXPECT_EQ(c.core(i).mailbox().clients("t").size(), 1u) << i;
+    }
+}
+
 TEST(NodeCore, DeadMailboxIsReportedToItsClients) {
     CoreCluster c(2);
     c.link(0, 1);
