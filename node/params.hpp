@@ -79,11 +79,11 @@ struct NodeParams {
     // A client's lookup asks the directory at once beside its walks (true), or only when its
     // walks found no live mailbox (false). Every DHT get leaves OpenDHT a search it keeps for an
     // hour and walks for every packet, and the walks find an existing mailbox in three lookups of
-    // four (Higgs, all users), so false halves a node's searches and a large replay's wall time;
-    // but asking beside makes a hot topic several mailboxes (homes racing the answer), which
-    // share its push load: at 1,500 nodes with false the hottest topic had 2 mailboxes instead of
-    // ~20 and the busiest node 721 msgs/s instead of 281 (docs/dissemination.md).
-    bool directory_beside_walks = true;
+    // four (Higgs, all users), so false halves a node's searches and a large replay's wall time.
+    // Asking beside also hurt recovery at 1,500 nodes (every-mailbox crash, seed 2: 460 s
+    // against 0 s with false; docs/results.md, session 8). A hot topic's load is shared by the
+    // per-topic registration budget instead (mailbox max_registrations_per_topic).
+    bool directory_beside_walks = false;
     // Live neighbours named to a client when it says hello (wire::NodeList), failover candidates
     // that do not die with the mailboxes (0: none).
     std::size_t nodes_for_clients = 4;

@@ -18,8 +18,8 @@ bool until_asked(CoreCluster& c, const FakeDht& dht, std::size_t n) {
     return !dht.ports[n].queries.empty();
 }
 
-// The directory asked only after the walks (directory_beside_walks = false), the setting these
-// tests are about; BesideWalksTheDirectoryIsAskedAtOnce covers the default.
+// The directory asked only after the walks (directory_beside_walks = false, the default), the
+// setting these tests are about; BesideWalksTheDirectoryIsAskedAtOnce covers the other.
 NodeCoreConfig walks_first() {
     NodeCoreConfig base;
     base.params.directory_beside_walks = false;
@@ -99,7 +99,9 @@ TEST(NodeDirectory, ALookupWhoseWalksFindTheMailboxDoesNotAskTheDirectory) {
 }
 
 TEST(NodeDirectory, BesideWalksTheDirectoryIsAskedAtOnce) {
-    CoreCluster c{2};  // the default
+    NodeCoreConfig base;
+    base.params.directory_beside_walks = true;
+    CoreCluster c{2, base};
     FakeDht dht{c, 2};
     c.link(0, 1);
     c.start();
