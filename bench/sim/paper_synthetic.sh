@@ -12,7 +12,9 @@
 # figures, and PNGs of the delivery rate over time if gnuplot is installed
 # (bench/sim/plot_delivery.gp). CASES, SEEDS and NODES in the environment change the set, e.g.
 # CASES="none crash10" SEEDS=1 bench/sim/paper_synthetic.sh; extra arguments after -- go to
-# every run (e.g. -- --param drain_s=3600).
+# every run (e.g. -- --param drain_s=3600). JOBS=2 runs two at once (each run is one process on
+# one core, about 1.7 GB at full size); TABLE_ONLY=1 prints the table and plots of runs already
+# in OUT_DIR.
 set -euo pipefail
 
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -28,15 +30,23 @@ nodes="${NODES:-1500}"
 mkdir -p "$out"
 [[ -x "$sim" ]] || { echo "no $sim: build the elmo-sim target first" >&2; exit 1; }
 
-for seed in $seeds; do
-  for c in $cases; do
-    name="${c}-seed${seed}"
-    echo "== $name"
-    "$sim" paper-synthetic --nodes "$nodes" --seed "$seed" --churn "$c" --csv "$out/$name" \
-      --json --progress 300 "${extra[@]}" > "$out/$name.log"
-    tail -n 1 "$out/$name.log" > "$out/$name.json"
+jobs="${JOBS:-1}"
+run_one() {
+  local c="$1" seed="$2" name="${1}-seed${2}"
+  echo "== $name"
+  "$sim" paper-synthetic --nodes "$nodes" --seed "$seed" --churn "$c" --csv "$out/$name" \
+    --json --progress 300 "${extra[@]}" > "$out/$name.log"
+  tail -n 1 "$out/$name.log" > "$out/$name.json"
+}
+if [[ -z "${TABLE_ONLY:-}" ]]; then
+  for seed in $seeds; do
+    for c in $cases; do
+      while (( $(jobs -rp | wc -l) >= jobs )); do wait -n; done
+      run_one "$c" "$seed" &
+    done
   done
-done
+  wait
+fi
 
 keys="delivered_on_time delivered_eventually latency_p50_ms latency_p99_ms messages_per_delivery duplicates_per_delivery node_msgs_per_s_mean node_msgs_per_s_p99 node_msgs_per_s_max lost_events lost_events_excused undelivered_held recovery_s worst_window_rate pairs pending_pairs events_published events_accepted publish_skipped crashed_nodes mailboxes_at_end wall_s peak_rss_mb"
 runs=()
