@@ -192,7 +192,8 @@ bool Mailbox::note_poll(const std::string& topic, TimePoint now) {
 // ---------------------------------------------------------------- registrations
 
 RegisterOutcome Mailbox::register_client(const std::string& topic, const ClientId& client,
-                                         const Endpoint& home, TimePoint now) {
+                                         const Endpoint& home, TimePoint now,
+                                         bool beyond_topic_budget) {
     advance(now);
     Topic* t = find(topic);
     if (!t) {
@@ -214,7 +215,7 @@ RegisterOutcome Mailbox::register_client(const std::string& topic, const ClientI
         ++counters_.refused_clients;
         return {RegisterResult::refused_full, {}};
     }
-    if (t->registrations.size() >= params_.max_registrations_per_topic) {
+    if (t->registrations.size() >= params_.max_registrations_per_topic && !beyond_topic_budget) {
         ++counters_.refused_topic_full;
         return {RegisterResult::refused_full, {}};
     }

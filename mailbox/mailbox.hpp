@@ -62,8 +62,11 @@ public:
     // A new registration is refused when the registration budget is reached or the mailbox is
     // over another budget (a mailbox full only in topics still takes clients for the topics it
     // holds); renewing an existing one always passes and updates its home endpoint.
+    // `beyond_topic_budget`: the topic found no other mailbox; max_registrations_per_topic is
+    // not applied.
     RegisterOutcome register_client(const std::string& topic, const ClientId& client,
-                                    const Endpoint& home, TimePoint now);
+                                    const Endpoint& home, TimePoint now,
+                                    bool beyond_topic_budget = false);
     // A registration read back from the daemon's journal at start-up: kept with its recorded
     // expiry (wall-clock ms), without the budget check it passed when it was made. False if the
     // topic is not held or the expiry has passed.

@@ -109,6 +109,10 @@ private:
         std::set<NodeId> tried;
         int lookups = 0;
         bool refused = false;  // a mailbox tried refused (full, or no longer holds the topic)
+        // Mailboxes that refused as full: asked again beyond their topic budget (once) when
+        // the lookups found no other mailbox for the topic.
+        std::vector<wire::NodeAddr> refused_full;
+        bool beyond_topic_budget = false;
         bool overdue = false;  // a publication kept past subscribe_deadline
     };
     // Subscriptions in progress per client connection, and lookups per node: bounded.
@@ -254,7 +258,8 @@ private:
     void on_adopt_request(TimePoint now, const Endpoint& from, const wire::AdoptRequest& r);
     void on_topic_evaporated(TimePoint now, const Endpoint& from, const wire::TopicEvaporated& e);
     wire::RegisterReply register_locally(TimePoint now, const Endpoint& home,
-                                         const wire::RegisterRequest& r);
+                                         const wire::RegisterRequest& r,
+                                         bool beyond_topic_budget = false);
     std::vector<wire::NodeAddr> other_mailboxes(const std::string& topic, TimePoint now);
     // A topic this node now holds (adopted or elected): gossip and discovery start.
     void topic_adopted(TimePoint now, const std::string& topic);

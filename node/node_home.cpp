@@ -174,14 +174,31 @@ void NodeCore::try_next_candidate(TimePoint now, std::uint64_t sub_id) {
         Bytes client_id = sessions_[sub.client].client_id;
         wire::RegisterRequest rq{fresh_id(), sub.topic, client_id};
         if (target.id == config_.id) {
-            auto reply = register_locally(now, config_.endpoint, rq);
+            auto reply = register_locally(now, config_.endpoint, rq, sub.beyond_topic_budget);
             requests_[rq.request_id] = Request{RequestKind::register_client, sub_id, {}, target};
             on_register_reply(now, rq.request_id, reply);
             return;
         }
         requests_[rq.request_id] = Request{RequestKind::register_client, sub_id, {}, target};
         schedule(now + config_.params.request_timeout, TimerKind::request_timeout, rq.request_id);
-        send(target.endpoint.to_endpoint(), rq);
+        if (sub.beyond_topic_budget)
+            send(target.endpoint.to_endpoint(),
+                 wire::RegisterBeyondTopicBudget{rq.request_id, rq.topic, rq.client_id});
+        else
+            send(target.endpoint.to_endpoint(), rq);
+        return;
+    }
+    // Every lookup is spent and the mailboxes that refused were full: the topic could get no
+    // other mailbox (in a small cluster every node may hold it already), so they are asked once
+    // more to take the client beyond their per-topic budget.
+    if (sub.lookups >= 3 && !sub.event && !sub.hand_in && !sub.beyond_topic_budget && !sub.refused_full.empty()) {
+        sub.beyond_topic_budget = true;
+        ++stats_.registrations_beyond_topic_budget;
+        for (const auto& m : sub.refused_full) {
+            sub.tried.erase(m.id);
+            sub.candidates.push_back(m);
+        }
+        try_next_candidate(now, sub_id);
         return;
     }
     // Nothing left to try: look the topic up, up to three times, then give up (the client
@@ -227,6 +244,8 @@ void NodeCore::on_register_reply(TimePoint now, std::uint64_t request_id,
             return;
         case wire::RegisterStatus::refused_full:
             ++stats_.registrations_refused;
+            if (auto s = subs_.find(req.sub); s != subs_.end())
+                s->second.refused_full.push_back(req.target);
             break;
         case wire::RegisterStatus::not_held:
             ++stats_.registrations_refused;

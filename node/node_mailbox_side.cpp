@@ -5,12 +5,13 @@
 namespace elmo {
 
 wire::RegisterReply NodeCore::register_locally(TimePoint now, const Endpoint& home,
-                                               const wire::RegisterRequest& r) {
+                                               const wire::RegisterRequest& r,
+                                               bool beyond_topic_budget) {
     wire::RegisterReply reply;
     reply.request_id = r.request_id;
     reply.topic = r.topic;
     reply.client_id = r.client_id;
-    auto outcome = mailbox_.register_client(r.topic, r.client_id, home, now);
+    auto outcome = mailbox_.register_client(r.topic, r.client_id, home, now, beyond_topic_budget);
     switch (outcome.result) {
         case mailbox::RegisterResult::registered:
             reply.status = wire::RegisterStatus::registered;

@@ -37,6 +37,7 @@ struct NodeStats {
     std::uint64_t subscribe_requests = 0;
     std::uint64_t registrations_ok = 0;
     std::uint64_t registrations_refused = 0;
+    std::uint64_t registrations_beyond_topic_budget = 0;  // asked again: no other mailbox found
     std::uint64_t registration_timeouts = 0;
     std::uint64_t subscriptions_failed = 0;
     std::uint64_t subscribe_refused_busy = 0;     // too many subscriptions in progress (client)
@@ -134,6 +135,7 @@ struct NodeStats {
         subscribe_requests += o.subscribe_requests;
         registrations_ok += o.registrations_ok;
         registrations_refused += o.registrations_refused;
+        registrations_beyond_topic_budget += o.registrations_beyond_topic_budget;
         registration_timeouts += o.registration_timeouts;
         subscriptions_failed += o.subscriptions_failed;
         subscribe_refused_busy += o.subscribe_refused_busy;
@@ -202,7 +204,7 @@ struct NodeStats {
 };
 
 static_assert(sizeof(NodeStats) ==
-                  sizeof(std::uint64_t) * (75 + wire::decode_error_code_count + 38),
+                  sizeof(std::uint64_t) * (76 + wire::decode_error_code_count + 38),
               "NodeStats gained a field: add it to operator+=");
 
 }  // namespace elmo

@@ -39,6 +39,7 @@ void add_dht_use(Summary& s, Simulation& sim) {
     s.set("node_lookups_recruited", u(t.lookups_recruited));
     s.set("node_lookups_failed", u(t.lookups_failed));
     s.set("node_registrations_refused", u(t.registrations_refused));
+    s.set("node_registrations_beyond_topic_budget", u(t.registrations_beyond_topic_budget));
     s.set("node_directory_queries", u(t.directory_queries));
     s.set("node_directory_announces", u(t.directory_announces));
     s.set("node_replica_queries", u(t.replica_queries));

@@ -23,6 +23,7 @@ struct TypeList {};
 using MessageTypes = TypeList<Ping, Pong, EventPush, HintUpdate,               //
                               WalkStep, WalkResult,                              //
                               AdoptRequest, AdoptReply, RegisterRequest, RegisterReply,
+                              RegisterBeyondTopicBudget,
                               TopicEvaporated, ElectionClaim, ElectionVerdict,   //
                               ClientHello, Subscribe, SubscribeResult, Unsubscribe, MailboxLost,
                               GossipEvent, IHave, Graft, Prune, Digest, DigestWant, GossipJoin,

@@ -113,6 +113,9 @@ void node_stats(Text& t, const NodeStats& n) {
     t.counter("walks_started_total", "Random walks started.", n.walks_started);
     t.counter("subscribe_requests_total", "Client subscribe requests.", n.subscribe_requests);
     t.counter("registrations_ok_total", "Client registrations made.", n.registrations_ok);
+    t.counter("registrations_beyond_topic_budget_total",
+              "Refused registrations asked again beyond the topic budget (no other mailbox).",
+              n.registrations_beyond_topic_budget);
     t.counter("publish_requests_total", "Client publications received.", n.publish_requests);
     t.counter("publications_accepted_total", "Publications a mailbox stored.",
               n.publications_accepted);

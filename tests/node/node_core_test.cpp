@@ -202,6 +202,27 @@ TEST(NodeCore, AHotTopicGetsOneMoreMailboxPerTopicBudget) {
     }
 }
 
+TEST(NodeCore, WhenNoOtherMailboxCanBeFoundAFullTopicTakesTheClientAnyway) {
+    NodeCoreConfig cfg;
+    cfg.mailbox.max_registrations_per_topic = 1;
+    CoreCluster c(2, cfg);
+    c.link(0, 1);
+    c.start();
+    // Both nodes become mailboxes of "t" (one client each, the budget of each).
+    for (std::size_t i = 0; i < 3; ++i) {
+        c.connect_client(i % 2, 10 + i, cid(10 + i));
+        c.client_frame(i % 2, 10 + i, sub(10 + i, "t"));
+        c.run_for(30s);
+        auto r = c.last_result(i % 2, 10 + i);
+        ASSERT_TRUE(r) << i;
+        // The third finds no node that does not hold the topic: it is taken beyond the budget
+        // rather than refused for good (a small cluster with a popular topic).
+        EXPECT_EQ(r->status, wire::SubscribeStatus::registered) << i;
+    }
+    EXPECT_EQ(c.core(0).mailbox().clients("t").size() + c.core(1).mailbox().clients("t").size(), 3u);
+    EXPECT_EQ(c.core(0).stats().registrations_beyond_topic_budget, 1u);
+}
+
 TEST(NodeCore, DeadMailboxIsReportedToItsClients) {
     CoreCluster c(2);
     c.link(0, 1);
