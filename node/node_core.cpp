@@ -140,8 +140,7 @@ void NodeCore::handle(TimePoint now, const Endpoint& from, const wire::Message& 
             } else if constexpr (std::is_same_v<T, wire::RegisterRequest>) {
                 on_register_request(now, from, msg);
             } else if constexpr (std::is_same_v<T, wire::RegisterBeyondTopicBudget>) {
-                send(from, register_locally(now, from, {msg.request_id, msg.topic, msg.client_id},
-                                            true));
+                send(from, register_locally(now, from, msg, true));
             } else if constexpr (std::is_same_v<T, wire::RegisterReply>) {
                 on_register_reply(now, msg.request_id, msg);
             } else if constexpr (std::is_same_v<T, wire::TopicEvaporated>) {

@@ -183,7 +183,7 @@ void NodeCore::try_next_candidate(TimePoint now, std::uint64_t sub_id) {
         schedule(now + config_.params.request_timeout, TimerKind::request_timeout, rq.request_id);
         if (sub.beyond_topic_budget)
             send(target.endpoint.to_endpoint(),
-                 wire::RegisterBeyondTopicBudget{rq.request_id, rq.topic, rq.client_id});
+                 wire::RegisterBeyondTopicBudget{rq});
         else
             send(target.endpoint.to_endpoint(), rq);
         return;

@@ -66,18 +66,10 @@ struct RegisterRequest {
 // more reached holds the topic, or none answered): the mailbox takes the client beyond its
 // per-topic registration budget (its mailbox-wide budgets still apply). A small cluster with a
 // popular topic would otherwise refuse its subscribers for good.
-struct RegisterBeyondTopicBudget {
+// Same fields as RegisterRequest (its describe is inherited).
+struct RegisterBeyondTopicBudget : RegisterRequest {
     static constexpr std::uint16_t type_id = 43;
     static constexpr std::string_view name = "register_beyond_topic_budget";
-    std::uint64_t request_id = 0;
-    std::string topic;
-    Bytes client_id;
-    template <class Self, class V>
-    static void describe(Self& s, V& v) {
-        v(s.request_id, "request_id");
-        v(s.topic, "topic", limits::max_topic_bytes);
-        v(s.client_id, "client_id", max_client_id_bytes);
-    }
     friend bool operator==(const RegisterBeyondTopicBudget&,
                            const RegisterBeyondTopicBudget&) = default;
 };

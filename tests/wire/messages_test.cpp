@@ -45,7 +45,7 @@ template <> WalkResult sample() {
 template <> AdoptRequest sample() { return {5, "t"}; }
 template <> AdoptReply sample() { return {5, "t", AdoptStatus::refused_full}; }
 template <> RegisterRequest sample() { return {6, "t", Bytes{1, 2, 3}}; }
-template <> RegisterBeyondTopicBudget sample() { return {7, "t", Bytes{1, 2, 3}}; }
+template <> RegisterBeyondTopicBudget sample() { return {{7, "t", Bytes{1, 2, 3}}}; }
 template <> RegisterReply sample() {
     return {6, "t", Bytes{1, 2, 3}, RegisterStatus::renewed, 1800, {node(7), node(8)}};
 }
