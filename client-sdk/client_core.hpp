@@ -62,6 +62,13 @@ public:
         NodeId cursor_mailbox{};
         std::uint64_t poll_cursor = 0;
         std::int64_t caught_up_ms = 0;
+        // A client whose registration moved to another mailbox polls one other known mailbox
+        // once, from the `since` it had before the move: the new mailbox may be younger than
+        // the client's absence (elected after the old one died or was full) and lack the
+        // events before its election, which an older mailbox of the topic still holds.
+        wire::NodeAddr backfill;  // unset: none due
+        std::int64_t backfill_since_ms = 0;
+        bool backfill_ready = false;  // the current mailbox has answered in full since the move
     };
 
     enum class PublishError : std::uint8_t { invalid_topic, payload_too_large, outbox_full };
@@ -170,6 +177,7 @@ private:
         NodeId mailbox;  // polled
         TimePoint deadline;
         TimePoint sent{};
+        bool backfill = false;  // the one poll of another mailbox after a move (TopicState)
     };
     // Mailboxes of a topic not subscribed, learned from PublishResults.
     struct PublishTopic {

@@ -96,6 +96,16 @@ void ClientCore::pump_polls(TimePoint now, bool radio_up) {
 void ClientCore::send_poll(TimePoint now, const std::string& topic, TopicState& t) {
     std::uint64_t id = next_request_id_++;
     t.pending_poll = id;
+    // The backfill goes once the current mailbox has answered in full (its cursor is its own).
+    if (is_set(t.backfill) && t.backfill_ready) {
+        polls_[id] = PollRequest{topic, t.backfill.id, now + params_.request_timeout, now, true};
+        ++stats_.polls_sent;
+        ++stats_.backfill_polls;
+        send(now, wire::Poll{id, topic, t.backfill, known_ids(topic, t), 0, t.backfill_since_ms});
+        t.backfill = {};
+        t.backfill_ready = false;
+        return;
+    }
     polls_[id] = PollRequest{topic, t.mailbox.id, now + params_.request_timeout, now};
     ++stats_.polls_sent;
     const std::uint64_t cursor = t.cursor_mailbox == t.mailbox.id ? t.poll_cursor : 0;
@@ -148,6 +158,20 @@ void ClientCore::on_poll_result(TimePoint now, const wire::PollResult& r) {
     TopicState& t = it->second;
     t.pending_poll = 0;
     ++stats_.poll_results;
+    if (p.backfill) {
+        // One page of another mailbox's older events, whatever the outcome: its cursor and
+        // `caught_up` are not the current mailbox's, and a failure is not the current's either.
+        if (r.topic == p.topic && r.status == wire::PollStatus::ok) {
+            stats_.poll_events_received += r.events.size();
+            stats_.backfill_events += r.events.size();
+            for (const auto& e : r.events) receive_event(now, p.topic, e);
+            for (auto o = r.other_mailboxes.rbegin(); o != r.other_mailboxes.rend(); ++o)
+                if (!is_set(t.mailbox) || o->id != t.mailbox.id)
+                    learn_front(t.known_mailboxes, *o, params_.mailboxes_per_topic);
+        }
+        poll_done(now, t, false);
+        return;
+    }
     if (r.topic != p.topic) {
         ++stats_.unexpected_messages;  // the home answered about another topic: a failed poll
         poll_failed(now, t);
@@ -171,6 +195,8 @@ void ClientCore::on_poll_result(TimePoint now, const wire::PollResult& r) {
     }
     t.poll_failures = 0;
     stats_.poll_events_received += r.events.size();
+    const bool backfill_due = is_set(t.backfill) && !r.more && p.mailbox == t.mailbox.id;
+    if (backfill_due) t.backfill_ready = true;
     const std::uint64_t cursor_before = t.cursor_mailbox == p.mailbox ? t.poll_cursor : 0;
     t.cursor_mailbox = p.mailbox;
     t.poll_cursor = r.cursor;
@@ -198,7 +224,7 @@ void ClientCore::on_poll_result(TimePoint now, const wire::PollResult& r) {
     bool more = r.more && (!r.events.empty() || r.cursor != cursor_before);
     // The topic moved to another mailbox while this poll was out: poll the new one now.
     bool moved = t.registered && is_set(t.mailbox) && t.mailbox.id != p.mailbox;
-    poll_done(now, t, more || moved);
+    poll_done(now, t, more || moved || backfill_due);
 }
 
 std::size_t ClientCore::check_poll_timeouts(TimePoint now) {
@@ -208,13 +234,15 @@ std::size_t ClientCore::check_poll_timeouts(TimePoint now) {
     for (std::uint64_t id : late) {
         auto rq = polls_.find(id);
         std::string topic = std::move(rq->second.topic);
+        const bool backfill = rq->second.backfill;
         polls_.erase(rq);
         ++stats_.request_timeouts;
         ++consecutive_timeouts_;
         auto it = topics_.find(topic);
         if (it != topics_.end() && it->second.pending_poll == id) {
             it->second.pending_poll = 0;
-            poll_failed(now, it->second);
+            if (backfill) poll_done(now, it->second, false);
+            else poll_failed(now, it->second);
         }
     }
     return late.size();

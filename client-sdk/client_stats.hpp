@@ -47,6 +47,8 @@ struct ClientStats {
     std::uint64_t polls_sent = 0;
     std::uint64_t poll_results = 0;         // answers to a poll in flight, any status
     std::uint64_t poll_events_received = 0; // events in those answers
+    std::uint64_t backfill_polls = 0;       // polls of an older mailbox after a move
+    std::uint64_t backfill_events = 0;      // events in their answers (new or not)
     std::uint64_t polls_not_held = 0;       // the mailbox no longer holds the topic
     std::uint64_t polls_unreachable = 0;    // the home got no answer from the mailbox
     std::uint64_t seen_evicted = 0;         // ids forgotten over seen_ids_per_topic

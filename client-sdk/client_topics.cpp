@@ -200,6 +200,20 @@ void ClientCore::on_subscribe_result(TimePoint now, const wire::SubscribeResult&
         if (o->id != r.mailbox.id) learn_front(t.known_mailboxes, *o, bound);
     t.next_attempt = now + renew_delay(t.lifetime);
     learn_nodes(r.mailbox, r.other_mailboxes);
+    // Moved from a mailbox it had polled: one other known mailbox is polled too, from before
+    // the move (client_core.hpp, TopicState::backfill).
+    if (new_registration && t.cursor_mailbox != NodeId{} && t.cursor_mailbox != r.mailbox.id) {
+        t.backfill = {};
+        for (const auto& k : t.known_mailboxes)
+            if (k.id != r.mailbox.id) {
+                t.backfill = k;
+                break;
+            }
+        const std::int64_t margin =
+            std::chrono::duration_cast<std::chrono::milliseconds>(params_.poll_since_margin).count();
+        t.backfill_since_ms = t.caught_up_ms > margin ? t.caught_up_ms - margin : 0;
+        t.backfill_ready = false;
+    }
     if (new_registration) request_poll(now, t);
 }
 

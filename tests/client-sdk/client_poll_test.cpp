@@ -182,6 +182,47 @@ TEST(ClientPoll, ReconnectionPollsRegisteredTopicsAtOnce) {
     EXPECT_EQ(h.polls_for("news").size(), 2u);
 }
 
+// A client moved to a mailbox that may be younger than its absence (elected after the old one
+// died) also polls one older mailbox it knows, once, from where it was before the move.
+TEST(ClientPoll, AfterAMoveAnOlderKnownMailboxIsPolledOnceFromBeforeTheMove) {
+    PollHarness h;
+    h.registered("news", mbx(1), {mbx(3)});
+    wire::Poll first = h.last_poll("news");
+    h.answer(first);
+    const std::int64_t since_before = h.last_poll("news").since_ms;
+    h.deliver(wire::MailboxLost{"news", mbx(1), {}});
+    h.grant("news", mbx(2));
+    wire::Poll at_new = h.last_poll("news");
+    EXPECT_EQ(at_new.mailbox, mbx(2));
+    const std::size_t before = h.polls_for("news").size();
+    h.answer(at_new);  // the young mailbox has nothing older
+    ASSERT_EQ(h.polls_for("news").size(), before + 1) << "the backfill follows at once";
+    wire::Poll backfill = h.last_poll("news");
+    EXPECT_EQ(backfill.mailbox, mbx(3));
+    EXPECT_EQ(backfill.since_ms, since_before) << "from where the client was before the move";
+    EXPECT_EQ(backfill.cursor, 0u);
+    wire::Event old = make_event("news", 7);
+    h.answer(backfill, {old});
+    EXPECT_EQ(h.received, (std::vector{old.id}));
+    EXPECT_EQ(h.core.stats().backfill_polls, 1u);
+    // Once: the next poll is the periodic one, of the current mailbox.
+    EXPECT_EQ(h.polls_for("news").size(), before + 1);
+    h.run_for(h.core.params().poll_period * 2);
+    EXPECT_EQ(h.last_poll("news").mailbox, mbx(2));
+    EXPECT_EQ(h.core.stats().backfill_polls, 1u);
+}
+
+TEST(ClientPoll, AFirstRegistrationAndARenewalInPlaceDoNotBackfill) {
+    PollHarness h;
+    h.registered("news", mbx(1), {mbx(3)});
+    h.answer(h.last_poll("news"));
+    h.run_until_subscribe("news");
+    h.grant("news", mbx(1), {mbx(3)});
+    h.run_for(h.core.params().poll_period * 2);
+    for (const auto& p : h.polls_for("news")) EXPECT_EQ(p.mailbox, mbx(1));
+    EXPECT_EQ(h.core.stats().backfill_polls, 0u);
+}
+
 TEST(ClientPoll, NotHeldReRegistersAndThenPollsTheNewMailbox) {
     PollHarness h;
     h.registered("news", mbx(1), {mbx(2)});
