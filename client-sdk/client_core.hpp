@@ -69,6 +69,7 @@ public:
         wire::NodeAddr backfill;  // unset: none due
         std::int64_t backfill_since_ms = 0;
         bool backfill_ready = false;  // the current mailbox has answered in full since the move
+        std::uint64_t backfill_cursor = 0;  // paging through the backfill mailbox's answer
     };
 
     enum class PublishError : std::uint8_t { invalid_topic, payload_too_large, outbox_full };

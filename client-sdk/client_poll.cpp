@@ -101,9 +101,8 @@ void ClientCore::send_poll(TimePoint now, const std::string& topic, TopicState& 
         polls_[id] = PollRequest{topic, t.backfill.id, now + params_.request_timeout, now, true};
         ++stats_.polls_sent;
         ++stats_.backfill_polls;
-        send(now, wire::Poll{id, topic, t.backfill, known_ids(topic, t), 0, t.backfill_since_ms});
-        t.backfill = {};
-        t.backfill_ready = false;
+        send(now, wire::Poll{id, topic, t.backfill, known_ids(topic, t), t.backfill_cursor,
+                             t.backfill_since_ms});
         return;
     }
     polls_[id] = PollRequest{topic, t.mailbox.id, now + params_.request_timeout, now};
@@ -159,8 +158,10 @@ void ClientCore::on_poll_result(TimePoint now, const wire::PollResult& r) {
     t.pending_poll = 0;
     ++stats_.poll_results;
     if (p.backfill) {
-        // One page of another mailbox's older events, whatever the outcome: its cursor and
-        // `caught_up` are not the current mailbox's, and a failure is not the current's either.
+        // Another mailbox's older events, paged like any poll (a hot topic's 20 minutes are a
+        // dozen pages) but with its own cursor: `caught_up` stays the current mailbox's, and a
+        // failure ends the backfill without counting against the current mailbox.
+        bool again = false;
         if (r.topic == p.topic && r.status == wire::PollStatus::ok) {
             stats_.poll_events_received += r.events.size();
             stats_.backfill_events += r.events.size();
@@ -168,8 +169,14 @@ void ClientCore::on_poll_result(TimePoint now, const wire::PollResult& r) {
             for (auto o = r.other_mailboxes.rbegin(); o != r.other_mailboxes.rend(); ++o)
                 if (!is_set(t.mailbox) || o->id != t.mailbox.id)
                     learn_front(t.known_mailboxes, *o, params_.mailboxes_per_topic);
+            again = r.more && (!r.events.empty() || r.cursor != t.backfill_cursor);
+            t.backfill_cursor = r.cursor;
         }
-        poll_done(now, t, false);
+        if (!again) {
+            t.backfill = {};
+            t.backfill_ready = false;
+        }
+        poll_done(now, t, again);
         return;
     }
     if (r.topic != p.topic) {
@@ -241,8 +248,13 @@ std::size_t ClientCore::check_poll_timeouts(TimePoint now) {
         auto it = topics_.find(topic);
         if (it != topics_.end() && it->second.pending_poll == id) {
             it->second.pending_poll = 0;
-            if (backfill) poll_done(now, it->second, false);
-            else poll_failed(now, it->second);
+            if (backfill) {  // given up: the current mailbox is not to blame
+                it->second.backfill = {};
+                it->second.backfill_ready = false;
+                poll_done(now, it->second, false);
+            } else {
+                poll_failed(now, it->second);
+            }
         }
     }
     return late.size();

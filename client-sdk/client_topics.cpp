@@ -213,6 +213,7 @@ void ClientCore::on_subscribe_result(TimePoint now, const wire::SubscribeResult&
             std::chrono::duration_cast<std::chrono::milliseconds>(params_.poll_since_margin).count();
         t.backfill_since_ms = t.caught_up_ms > margin ? t.caught_up_ms - margin : 0;
         t.backfill_ready = false;
+        t.backfill_cursor = 0;
     }
     if (new_registration) request_poll(now, t);
 }

@@ -194,22 +194,30 @@ TEST(ClientPoll, AfterAMoveAnOlderKnownMailboxIsPolledOnceFromBeforeTheMove) {
     h.grant("news", mbx(2));
     wire::Poll at_new = h.last_poll("news");
     EXPECT_EQ(at_new.mailbox, mbx(2));
-    const std::size_t before = h.polls_for("news").size();
+    std::size_t before = h.polls_for("news").size();
     h.answer(at_new);  // the young mailbox has nothing older
     ASSERT_EQ(h.polls_for("news").size(), before + 1) << "the backfill follows at once";
     wire::Poll backfill = h.last_poll("news");
     EXPECT_EQ(backfill.mailbox, mbx(3));
     EXPECT_EQ(backfill.since_ms, since_before) << "from where the client was before the move";
     EXPECT_EQ(backfill.cursor, 0u);
-    wire::Event old = make_event("news", 7);
-    h.answer(backfill, {old});
-    EXPECT_EQ(h.received, (std::vector{old.id}));
-    EXPECT_EQ(h.core.stats().backfill_polls, 1u);
+    // Paged like any poll, with its own cursor.
+    wire::Event old = make_event("news", 7), older = make_event("news", 6);
+    h.deliver(wire::PollResult{backfill.request_id, "news", mbx(3), wire::PollStatus::ok, {older},
+                               {}, {}, true, 42});
+    ASSERT_EQ(h.polls_for("news").size(), before + 2) << "more: the next page at once";
+    wire::Poll page2 = h.last_poll("news");
+    EXPECT_EQ(page2.mailbox, mbx(3));
+    EXPECT_EQ(page2.cursor, 42u);
+    EXPECT_EQ(page2.since_ms, since_before);
+    h.answer(page2, {old});
+    EXPECT_EQ(h.received, (std::vector{older.id, old.id}));
+    EXPECT_EQ(h.core.stats().backfill_polls, 2u);  // pages
     // Once: the next poll is the periodic one, of the current mailbox.
-    EXPECT_EQ(h.polls_for("news").size(), before + 1);
+    EXPECT_EQ(h.polls_for("news").size(), before + 2);
     h.run_for(h.core.params().poll_period * 2);
     EXPECT_EQ(h.last_poll("news").mailbox, mbx(2));
-    EXPECT_EQ(h.core.stats().backfill_polls, 1u);
+    EXPECT_EQ(h.core.stats().backfill_polls, 2u);
 }
 
 TEST(ClientPoll, AFirstRegistrationAndARenewalInPlaceDoNotBackfill) {
