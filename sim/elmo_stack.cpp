@@ -85,6 +85,8 @@ ElmoStackConfig elmo_stack_from(const std::map<std::string, std::string>& params
         {"gossip_graft_timeout", [&](double v) { c.gossip.graft_timeout = dur(v); }},
         {"gossip_digest_period", [&](double v) { c.gossip.digest_period = dur(v); }},
         {"gossip_dead_after", [&](double v) { c.gossip.dead_after = dur(v); }},
+        {"gossip_digest_window", [&](double v) { c.gossip.digest_window = dur(v); }},
+        {"gossip_seen_capacity", [&](double v) { c.gossip.seen_capacity = static_cast<std::size_t>(v); }},
         // Client knobs (ClientParams), prefixed: the same names exist on the node side.
         {"client_poll_period", [&](double v) { c.client.poll_period = dur(v); }},
         {"client_seen_ids_per_topic", [&](double v) { c.client.seen_ids_per_topic = static_cast<std::size_t>(v); }},
