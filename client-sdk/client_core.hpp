@@ -252,6 +252,8 @@ private:
     void pump_polls(TimePoint now, bool radio_up);
     void send_poll(TimePoint now, const std::string& topic, TopicState& t);
     std::vector<wire::EventId> known_ids(const std::string& topic, const TopicState& t) const;
+    // A poll's `since`: the wall time the client is caught up to, less poll_since_margin.
+    std::int64_t poll_since_ms(const TopicState& t) const;
     void request_poll(TimePoint now, TopicState& t);  // at once, or when the pending one answers
     void poll_done(TimePoint now, TopicState& t, bool again_now);
     void poll_failed(TimePoint now, TopicState& t);

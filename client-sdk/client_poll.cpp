@@ -108,10 +108,14 @@ void ClientCore::send_poll(TimePoint now, const std::string& topic, TopicState& 
     polls_[id] = PollRequest{topic, t.mailbox.id, now + params_.request_timeout, now};
     ++stats_.polls_sent;
     const std::uint64_t cursor = t.cursor_mailbox == t.mailbox.id ? t.poll_cursor : 0;
+    const std::int64_t since = poll_since_ms(t);
+    send(now, wire::Poll{id, topic, t.mailbox, known_ids(topic, t), cursor, since});
+}
+
+std::int64_t ClientCore::poll_since_ms(const TopicState& t) const {
     const std::int64_t margin =
         std::chrono::duration_cast<std::chrono::milliseconds>(params_.poll_since_margin).count();
-    const std::int64_t since = t.caught_up_ms > margin ? t.caught_up_ms - margin : 0;
-    send(now, wire::Poll{id, topic, t.mailbox, known_ids(topic, t), cursor, since});
+    return t.caught_up_ms > margin ? t.caught_up_ms - margin : 0;
 }
 
 // Own recent publications first, so that a long seen list never crowds them out (their being

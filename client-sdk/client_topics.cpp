@@ -209,9 +209,7 @@ void ClientCore::on_subscribe_result(TimePoint now, const wire::SubscribeResult&
                 t.backfill = k;
                 break;
             }
-        const std::int64_t margin =
-            std::chrono::duration_cast<std::chrono::milliseconds>(params_.poll_since_margin).count();
-        t.backfill_since_ms = t.caught_up_ms > margin ? t.caught_up_ms - margin : 0;
+        t.backfill_since_ms = poll_since_ms(t);
         t.backfill_ready = false;
         t.backfill_cursor = 0;
     }

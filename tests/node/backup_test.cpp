@@ -13,17 +13,7 @@ using test::CoreCluster;
 
 Bytes cid(std::uint8_t n) { return Bytes(8, n); }
 
-wire::Event event(std::uint64_t seq) {
-    wire::Event e;
-    e.topic = "t";
-    e.publisher = cid(1);
-    e.seq = seq;
-    e.timestamp_ms = 3'600'000;
-    e.expiry_ms = e.timestamp_ms + 3'600'000;
-    e.payload = Bytes{1, 2, 3};
-    e.seal();
-    return e;
-}
+wire::Event event(std::uint64_t seq) { return test::sealed_event("t", seq, cid(1)); }
 
 NodeCoreConfig min_registrations(std::size_t n) {
     NodeCoreConfig base;

@@ -11,6 +11,20 @@
 
 namespace elmo::test {
 
+// A sealed event of `topic` published at wall time 3,600,000 ms, valid for an hour: the harness
+// clock starts at TimePoint{} + 1 h and the mailbox's default wall clock maps TimePoint{} to 0.
+inline wire::Event sealed_event(std::string topic, std::uint64_t seq, Bytes publisher) {
+    wire::Event e;
+    e.topic = std::move(topic);
+    e.publisher = std::move(publisher);
+    e.seq = seq;
+    e.timestamp_ms = 3'600'000;
+    e.expiry_ms = e.timestamp_ms + 3'600'000;
+    e.payload = Bytes{1, 2, 3};
+    e.seal();
+    return e;
+}
+
 class CoreCluster {
 public:
     static constexpr Duration latency = std::chrono::milliseconds(10);

@@ -14,18 +14,8 @@ using test::CoreCluster;
 
 Bytes cid(std::uint8_t n) { return Bytes(8, n); }
 
-// The harness clock starts at TimePoint{} + 1 h and the mailbox's default wall clock maps
-// TimePoint{} to Unix time 0, so "now" is 3,600,000 ms of wall time.
 wire::Event event(std::string topic, std::uint64_t seq, std::uint8_t publisher = 1) {
-    wire::Event e;
-    e.topic = std::move(topic);
-    e.publisher = cid(publisher);
-    e.seq = seq;
-    e.timestamp_ms = 3'600'000;
-    e.expiry_ms = e.timestamp_ms + 3'600'000;
-    e.payload = Bytes{1, 2, 3};
-    e.seal();
-    return e;
+    return test::sealed_event(std::move(topic), seq, cid(publisher));
 }
 
 template <class T>
@@ -156,6 +146,18 @@ void publish_naming_a_dead_mailbox(CoreCluster& c, const wire::Event& e) {
     c.client_frame(1, 2, wire::Publish{9, e, {c.core(0).self_addr()}, false});
 }
 
+// Two subscribers (linked homes 1 and 2); nodes 0, 3, 4 and 5 die; client 2 at node 1 publishes
+// `e` naming all four: each costs the home a 3 s request, the whole 12 s deadline.
+void publish_naming_four_dead_mailboxes(CoreCluster& c, const wire::Event& e) {
+    c.link(1, 2);
+    two_subscribers(c);
+    for (std::size_t i : {0u, 3u, 4u, 5u}) c.kill(i);
+    c.client_frame(1, 2, wire::Publish{9, e,
+                                       {c.core(0).self_addr(), c.core(3).self_addr(),
+                                        c.core(4).self_addr(), c.core(5).self_addr()},
+                                       false});
+}
+
 bool stored_by_a_live_node(CoreCluster& c, const wire::EventId& id) {
     return c.core(1).mailbox().find_event("t", id) || c.core(2).mailbox().find_event("t", id);
 }
@@ -234,14 +236,8 @@ TEST(NodeDissemination, AMailboxThatTimedOutIsReportedToTheClientThatNamedIt) {
 // gets the acceptance when it comes.
 TEST(NodeDissemination, APublicationWhosePublisherLeftIsKeptPastTheDeadline) {
     CoreCluster c(6);
-    c.link(1, 2);
-    two_subscribers(c);
-    for (std::size_t i : {0u, 3u, 4u, 5u}) c.kill(i);
     const wire::Event e = event("t", 1, 2);
-    c.client_frame(1, 2, wire::Publish{9, e,
-                                       {c.core(0).self_addr(), c.core(3).self_addr(),
-                                        c.core(4).self_addr(), c.core(5).self_addr()},
-                                       false});
+    publish_naming_four_dead_mailboxes(c, e);
     c.run_for(1s);
     c.node(1).wake = c.core(1).on_client_disconnected(c.now(), 2);
     c.run_for(12s);
@@ -264,14 +260,8 @@ TEST(NodeDissemination, APublicationWhosePublisherLeftIsKeptPastTheDeadline) {
 // good: the home goes on and stores the event.
 TEST(NodeDissemination, APublicationAnsweredFailedAtTheDeadlineIsStillStored) {
     CoreCluster c(6);
-    c.link(1, 2);
-    two_subscribers(c);
-    for (std::size_t i : {0u, 3u, 4u, 5u}) c.kill(i);
     const wire::Event e = event("t", 1, 2);
-    c.client_frame(1, 2, wire::Publish{9, e,
-                                       {c.core(0).self_addr(), c.core(3).self_addr(),
-                                        c.core(4).self_addr(), c.core(5).self_addr()},
-                                       false});
+    publish_naming_four_dead_mailboxes(c, e);
     c.run_for(12500ms);
     auto results = frames_of<wire::PublishResult>(c, 1, 2);
     ASSERT_EQ(results.size(), 1u);

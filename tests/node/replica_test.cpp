@@ -13,18 +13,7 @@ using namespace std::chrono_literals;
 
 Bytes cid(int n) { return Bytes(8, static_cast<std::uint8_t>(n)); }
 
-// The harness clock starts at TimePoint{} + 1 h, wall time 3,600,000 ms.
-wire::Event event(std::uint64_t seq) {
-    wire::Event e;
-    e.topic = "t";
-    e.publisher = cid(9);
-    e.seq = seq;
-    e.timestamp_ms = 3'600'000;
-    e.expiry_ms = e.timestamp_ms + 3'600'000;
-    e.payload = Bytes{1, 2, 3};
-    e.seal();
-    return e;
-}
+wire::Event event(std::uint64_t seq) { return test::sealed_event("t", seq, cid(9)); }
 
 // The replica's values: the store's only values that are EventPushes.
 std::vector<wire::Event> replica(const FakeDht& dht) {
