@@ -54,6 +54,17 @@ std::optional<int> HintTable::room_distance(const NodeId& neighbour, TimePoint n
     return h->room_distance;
 }
 
+HintTable::View HintTable::view(const NodeId& neighbour, const bloom::TopicHash* topic,
+                                TimePoint now) const {
+    View v;
+    const Held* h = live(neighbour, now);
+    if (!h) return v;
+    if (topic && h->topics) v.level = h->topics->first_match(*topic);
+    if (h->room_distance != wire::no_room && h->room_distance <= radius_)
+        v.room_distance = h->room_distance;
+    return v;
+}
+
 wire::HintUpdate HintTable::advertise(const std::vector<std::string>& own_topics, bool recruiting,
                                       const NodeId& self, std::uint64_t seq, Duration lifetime,
                                       TimePoint now) const {

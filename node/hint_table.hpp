@@ -41,6 +41,13 @@ public:
     std::optional<int> match(const NodeId& neighbour, const bloom::TopicHash& topic,
                              TimePoint now) const;
     std::optional<int> room_distance(const NodeId& neighbour, TimePoint now) const;
+    // Both at once, with one search of the table (a walk step asks for every neighbour); the
+    // topic is not matched when null.
+    struct View {
+        std::optional<int> level;
+        std::optional<int> room_distance;
+    };
+    View view(const NodeId& neighbour, const bloom::TopicHash* topic, TimePoint now) const;
 
     // The hint to advertise, given this node's own mailbox topics and whether it has room.
     wire::HintUpdate advertise(const std::vector<std::string>& own_topics, bool recruiting,

@@ -112,6 +112,7 @@ private:
         // Mailboxes that refused as full: asked again beyond their topic budget (once) when
         // the lookups found no other mailbox for the topic.
         std::vector<wire::NodeAddr> refused_full;
+        std::set<NodeId> own;  // the client's own mailboxes (renewals pass even when full)
         bool beyond_topic_budget = false;
         bool overdue = false;  // a publication kept past subscribe_deadline
     };
@@ -369,6 +370,14 @@ private:
     std::map<NodeId, TimePoint> suspects_;
     void suspect(const NodeId& node, TimePoint now);
     bool suspected(const NodeId& node, TimePoint now) const;
+    // Mailboxes that refused a topic's registration as full, until when (params.full_memory,
+    // bounded by full_memory_max).
+    std::map<std::pair<std::string, NodeId>, TimePoint> full_until_;
+    void remember_full(const std::string& topic, const NodeId& mailbox, TimePoint now);
+    bool known_full(const std::string& topic, const NodeId& mailbox, TimePoint now) const;
+    // A registration of `sub` met a full mailbox (refused, or known full): past
+    // full_refusals_before_new_mailbox the other candidates are left for one more mailbox.
+    void met_full(PendingSub& sub, const wire::NodeAddr& mailbox);
     std::vector<wire::NodeAddr> nodes_for_client(TimePoint now);
     // Bytes a home adds when it turns a PollReply into the client's PollResult (the mailbox's
     // address), with room to spare.

@@ -127,6 +127,8 @@ void NodeCore::on_subscribe(TimePoint now, ClientHandle c, const wire::Subscribe
     // The client's own mailboxes first (a renewal), at most a few: each dead one costs a
     // request timeout. Then what this node knows.
     sub.candidates = initial_candidates(now, s.topic, s.preferred);
+    for (std::size_t i = 0; i < std::min(s.preferred.size(), config_.params.max_preferred); ++i)
+        sub.own.insert(s.preferred[i].id);
     try_next_candidate(now, sub_id);
 }
 
@@ -165,6 +167,12 @@ void NodeCore::try_next_candidate(TimePoint now, std::uint64_t sub_id) {
         if (!sub.tried.insert(target.id).second) continue;
         if (target.id != config_.id && suspected(target.id, now)) {
             report_unreachable(sub.client, sub.topic, target);
+            continue;
+        }
+        if (!sub.event && !sub.beyond_topic_budget && !sub.own.contains(target.id) &&
+            known_full(sub.topic, target.id, now)) {
+            ++stats_.registrations_skipped_full;
+            met_full(sub, target);
             continue;
         }
         if (sub.event) {
@@ -244,8 +252,7 @@ void NodeCore::on_register_reply(TimePoint now, std::uint64_t request_id,
             return;
         case wire::RegisterStatus::refused_full:
             ++stats_.registrations_refused;
-            if (auto s = subs_.find(req.sub); s != subs_.end())
-                s->second.refused_full.push_back(req.target);
+            remember_full(r.topic, req.target.id, now);
             break;
         case wire::RegisterStatus::not_held:
             ++stats_.registrations_refused;
@@ -253,10 +260,12 @@ void NodeCore::on_register_reply(TimePoint now, std::uint64_t request_id,
             break;
     }
     auto s = subs_.find(req.sub);
-    if (s != subs_.end()) s->second.refused = true;
-    if (s != subs_.end())
+    if (s != subs_.end()) {
+        s->second.refused = true;
         for (const auto& o : r.other_mailboxes)
             if (!s->second.tried.contains(o.id)) s->second.candidates.push_back(o);
+        if (r.status == wire::RegisterStatus::refused_full) met_full(s->second, req.target);
+    }
     try_next_candidate(now, req.sub);
 }
 
@@ -419,6 +428,31 @@ void NodeCore::suspect(const NodeId& node, TimePoint now) {
         std::erase_if(suspects_, [&](const auto& kv) { return kv.second <= now; });
     if (suspects_.size() >= config_.params.known_topics_max) return;  // full of fresh ones
     suspects_[node] = now + config_.params.suspect_period;
+}
+
+void NodeCore::remember_full(const std::string& topic, const NodeId& mailbox, TimePoint now) {
+    if (full_until_.size() >= config_.params.full_memory_max)
+        std::erase_if(full_until_, [&](const auto& kv) { return kv.second <= now; });
+    if (full_until_.size() >= config_.params.full_memory_max) {
+        full_until_.erase(full_until_.begin());  // in key order: deterministic
+        ++stats_.full_memory_dropped;
+    }
+    full_until_[{topic, mailbox}] = now + config_.params.full_memory;
+}
+
+bool NodeCore::known_full(const std::string& topic, const NodeId& mailbox, TimePoint now) const {
+    auto it = full_until_.find({topic, mailbox});
+    return it != full_until_.end() && it->second > now;
+}
+
+void NodeCore::met_full(PendingSub& sub, const wire::NodeAddr& mailbox) {
+    sub.refused = true;
+    sub.refused_full.push_back(mailbox);
+    if (sub.refused_full.size() < config_.params.full_refusals_before_new_mailbox) return;
+    // The topic's mailboxes are full, likely all of them: one more mailbox (the lookup that
+    // elects one, try_next_candidate) rather than asking each of the others in turn.
+    sub.candidates.clear();
+    sub.lookups = std::max(sub.lookups, 2);
 }
 
 bool NodeCore::suspected(const NodeId& node, TimePoint now) const {

@@ -38,6 +38,8 @@ struct NodeStats {
     std::uint64_t registrations_ok = 0;
     std::uint64_t registrations_refused = 0;
     std::uint64_t registrations_beyond_topic_budget = 0;  // asked again: no other mailbox found
+    std::uint64_t registrations_skipped_full = 0;  // not asked: it refused the topic as full lately
+    std::uint64_t full_memory_dropped = 0;         // full_until_ at its bound: oldest forgotten
     std::uint64_t registration_timeouts = 0;
     std::uint64_t subscriptions_failed = 0;
     std::uint64_t subscribe_refused_busy = 0;     // too many subscriptions in progress (client)
@@ -136,6 +138,8 @@ struct NodeStats {
         registrations_ok += o.registrations_ok;
         registrations_refused += o.registrations_refused;
         registrations_beyond_topic_budget += o.registrations_beyond_topic_budget;
+        registrations_skipped_full += o.registrations_skipped_full;
+        full_memory_dropped += o.full_memory_dropped;
         registration_timeouts += o.registration_timeouts;
         subscriptions_failed += o.subscriptions_failed;
         subscribe_refused_busy += o.subscribe_refused_busy;
@@ -204,7 +208,7 @@ struct NodeStats {
 };
 
 static_assert(sizeof(NodeStats) ==
-                  sizeof(std::uint64_t) * (76 + wire::decode_error_code_count + 38),
+                  sizeof(std::uint64_t) * (78 + wire::decode_error_code_count + 38),
               "NodeStats gained a field: add it to operator+=");
 
 }  // namespace elmo

@@ -92,15 +92,20 @@ void NodeCore::forward_walk(TimePoint now, wire::WalkStep step, const NodeId& pr
     const auto& nbrs = neighbours(now);
     auto th = bloom::TopicHash::of(step.topic);
     std::vector<WalkCandidate> cands(nbrs.size());
+    // Looked up once per step, not once per neighbour (this loop is a large replay's hot path).
+    const std::vector<wire::NodeAddr> known =
+        step.need_room ? std::vector<wire::NodeAddr>{} : known_.get(step.topic, now);
     for (std::size_t i = 0; i < nbrs.size(); ++i) {
         const NodeId& id = nbrs[i].id;
         auto& c = cands[i];
         // A walk for one more mailbox has no use for the topic's (full) mailboxes: room only.
+        const auto v = hints_.view(id, step.need_room ? nullptr : &th, now);
         if (!step.need_room) {
-            c.known_mailbox = known_.knows(step.topic, id, now);
-            c.hint_level = hints_.match(id, th, now);
+            c.known_mailbox = std::any_of(known.begin(), known.end(),
+                                          [&](const wire::NodeAddr& k) { return k.id == id; });
+            c.hint_level = v.level;
         }
-        c.room_distance = hints_.room_distance(id, now);
+        c.room_distance = v.room_distance;
         c.visited = std::find(step.visited.begin(), step.visited.end(), id) != step.visited.end();
         c.previous_hop = id == previous;
     }

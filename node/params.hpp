@@ -58,6 +58,16 @@ struct NodeParams {
     // longer (its lookup and election may need it): its phone may leave and not come back.
     std::chrono::seconds publication_grace{48};
     std::size_t max_preferred = 4;            // mailboxes taken from a client's preferred list
+    // A hot topic's mailboxes fill up (mailbox max_registrations_per_topic): a subscription that
+    // met this many full mailboxes of its topic stops trying the others and asks for one more
+    // mailbox, and the home skips a mailbox that refused a topic as full for full_memory (not
+    // when it is the client's own: renewals always pass). Without either, each new subscriber
+    // of a topic with dozens of full mailboxes asked every one of them, the refusals pushed the
+    // mailboxes over their message budget, and that refused even more (Higgs replay, 10% of the
+    // busiest two hours: 6.5 million refusals, 52% on time; docs/mailbox.md, "Hot topics").
+    std::size_t full_refusals_before_new_mailbox = 3;
+    std::chrono::seconds full_memory{60};
+    std::size_t full_memory_max = 4096;       // (topic, mailbox) pairs; beyond it, oldest dropped
 
     // --- dissemination (DESIGN 2.4-2.6) ---
     // A mailbox runs discovery walks for each topic it holds, to find and link the topic's other

@@ -21,9 +21,17 @@ std::size_t search_count(const std::string& log) {
 
 void add_dht_use(Summary& s, Simulation& sim) {
     NodeStats t{};
+    // Why mailboxes refused registrations: over a mailbox-wide budget, or the topic's.
+    std::uint64_t refused_budget = 0, refused_topic_full = 0, registrations_new = 0;
     std::size_t searches = 0, most = 0, dht_nodes = 0;
     for (HostId h = 0; h < sim.hosts(); ++h) {
-        if (NodeCore* c = elmo_core(sim, h)) t += c->stats();
+        if (NodeCore* c = elmo_core(sim, h)) {
+            t += c->stats();
+            const auto& mc = c->mailbox().counters();
+            refused_budget += mc.refused_clients;
+            refused_topic_full += mc.refused_topic_full;
+            registrations_new += mc.registrations_new;
+        }
         SimNode* n = sim.find(h);
         if (!n || !n->has_dht()) continue;
         const std::size_t k = search_count(n->dht().getSearchesLog(AF_INET));
@@ -40,6 +48,11 @@ void add_dht_use(Summary& s, Simulation& sim) {
     s.set("node_lookups_failed", u(t.lookups_failed));
     s.set("node_registrations_refused", u(t.registrations_refused));
     s.set("node_registrations_beyond_topic_budget", u(t.registrations_beyond_topic_budget));
+    s.set("node_subscriptions_failed", u(t.subscriptions_failed));
+    s.set("node_registrations_skipped_full", u(t.registrations_skipped_full));
+    s.set("mailbox_registrations_new", u(registrations_new));
+    s.set("mailbox_refused_budget", u(refused_budget));
+    s.set("mailbox_refused_topic_full", u(refused_topic_full));
     s.set("node_directory_queries", u(t.directory_queries));
     s.set("node_directory_announces", u(t.directory_announces));
     s.set("node_replica_queries", u(t.replica_queries));

@@ -318,6 +318,15 @@ std::vector<Spec> make_specs() {
                                ELMOD_FIELD(node.publication_grace), 0, 3600));
     s.push_back(integer("node.max_preferred", "mailboxes taken from a client's preferred list",
                         ELMOD_FIELD(node.max_preferred), 0, 64));
+    s.push_back(integer("node.full_refusals_before_new_mailbox",
+                        "a subscription that met this many full mailboxes of its topic asks for "
+                        "one more mailbox",
+                        ELMOD_FIELD(node.full_refusals_before_new_mailbox), 1, 1000));
+    s.push_back(seconds_option("node.full_memory",
+                               "a mailbox that refused a topic as full is skipped this long",
+                               ELMOD_FIELD(node.full_memory), 0, day));
+    s.push_back(integer("node.full_memory_max", "(topic, mailbox) pairs remembered as full",
+                        ELMOD_FIELD(node.full_memory_max), 1, big));
     s.push_back(seconds_option("node.discovery_first",
                                "first discovery walk after adopting a topic",
                                ELMOD_FIELD(node.discovery_first), 0, day));

@@ -116,6 +116,12 @@ void node_stats(Text& t, const NodeStats& n) {
     t.counter("registrations_beyond_topic_budget_total",
               "Refused registrations asked again beyond the topic budget (no other mailbox).",
               n.registrations_beyond_topic_budget);
+    t.counter("registrations_skipped_full_total",
+              "Mailboxes not asked for a registration: they refused the topic as full lately.",
+              n.registrations_skipped_full);
+    t.counter("full_memory_dropped_total",
+              "Full (topic, mailbox) pairs forgotten early: the memory was at its bound.",
+              n.full_memory_dropped);
     t.counter("publish_requests_total", "Client publications received.", n.publish_requests);
     t.counter("publications_accepted_total", "Publications a mailbox stored.",
               n.publications_accepted);

@@ -202,6 +202,53 @@ TEST(NodeCore, AHotTopicGetsOneMoreMailboxPerTopicBudget) {
     }
 }
 
+// A topic whose many mailboxes are all full: a new subscriber's home asks a few of them, not
+// every one, before it gets one more mailbox; and it does not ask those it knows are full again
+// for the next subscriber (before, each refusal named the others and every one was asked: the
+// Higgs replay's hot topics drew millions of refusals).
+TEST(NodeCore, AFullHotTopicCostsAFewRefusalsPerSubscriber) {
+    NodeCoreConfig cfg;
+    cfg.mailbox.max_registrations_per_topic = 1;
+    constexpr std::size_t n = 12;
+    CoreCluster c(n, cfg);
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = i + 1; j < n; ++j) c.link(i, j);
+    c.start();
+    // Six full mailboxes of "t", one subscriber each, homed at nodes 1..6.
+    for (std::size_t i = 1; i <= 6; ++i) {
+        c.connect_client(i, i, cid(static_cast<int>(i)));
+        c.client_frame(i, i, sub(static_cast<int>(i), "t"));
+        c.run_for(30s);
+        ASSERT_TRUE(c.last_result(i, i)) << i;
+        ASSERT_EQ(c.last_result(i, i)->status, wire::SubscribeStatus::registered) << i;
+    }
+    std::size_t mailboxes = 0;
+    for (std::size_t i = 0; i < n; ++i) mailboxes += c.core(i).mailbox().holds("t");
+    ASSERT_GE(mailboxes, 6u);
+    const auto& home = c.core(0).stats();
+    c.connect_client(0, 20, cid(20));
+    c.client_frame(0, 20, sub(20, "t"));
+    c.run_for(30s);
+    auto r = c.last_result(0, 20);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, wire::SubscribeStatus::registered);
+    EXPECT_LE(home.registrations_refused, cfg.params.full_refusals_before_new_mailbox);
+    // The next subscribers at the same home, within full_memory: each costs a few refusals at
+    // most, and the mailboxes that refused are skipped, not asked again.
+    for (int k = 21; k < 25; ++k) {
+        const auto refused_before = home.registrations_refused;
+        c.connect_client(0, k, cid(k));
+        c.client_frame(0, k, sub(k, "t"));
+        c.run_for(30s);
+        r = c.last_result(0, k);
+        ASSERT_TRUE(r) << k;
+        EXPECT_EQ(r->status, wire::SubscribeStatus::registered) << k;
+        EXPECT_LE(home.registrations_refused - refused_before,
+                  cfg.params.full_refusals_before_new_mailbox) << k;
+    }
+    EXPECT_GE(home.registrations_skipped_full, 1u);
+}
+
 TEST(NodeCore, WhenNoOtherMailboxCanBeFoundAFullTopicTakesTheClientAnyway) {
     NodeCoreConfig cfg;
     cfg.mailbox.max_registrations_per_topic = 1;
