@@ -202,9 +202,18 @@ TEST(NodeCore, AHotTopicGetsOneMoreMailboxPerTopicBudget) {
     }
 }
 
+// Connects client `k` at node `home`, subscribes it to `topic` and steps 30 s: its result.
+std::optional<wire::SubscribeResult> subscribe_at(CoreCluster& c, std::size_t home, int k,
+                                                  const std::string& topic) {
+    c.connect_client(home, static_cast<ClientHandle>(k), cid(static_cast<std::uint8_t>(k)));
+    c.client_frame(home, static_cast<ClientHandle>(k), sub(static_cast<std::uint64_t>(k), topic));
+    c.run_for(30s);
+    return c.last_result(home, static_cast<ClientHandle>(k));
+}
+
 // A topic whose many mailboxes are all full: a new subscriber's home asks a few of them, not
 // every one, before it gets one more mailbox; and it does not ask those it knows are full again
-// for the next subscriber (before, each refusal named the others and every one was asked: the
+// for the next subscribers (before, each refusal named the others and every one was asked: the
 // Higgs replay's hot topics drew millions of refusals).
 TEST(NodeCore, AFullHotTopicCostsAFewRefusalsPerSubscriber) {
     NodeCoreConfig cfg;
@@ -215,32 +224,20 @@ TEST(NodeCore, AFullHotTopicCostsAFewRefusalsPerSubscriber) {
         for (std::size_t j = i + 1; j < n; ++j) c.link(i, j);
     c.start();
     // Six full mailboxes of "t", one subscriber each, homed at nodes 1..6.
-    for (std::size_t i = 1; i <= 6; ++i) {
-        c.connect_client(i, i, cid(static_cast<int>(i)));
-        c.client_frame(i, i, sub(static_cast<int>(i), "t"));
-        c.run_for(30s);
-        ASSERT_TRUE(c.last_result(i, i)) << i;
-        ASSERT_EQ(c.last_result(i, i)->status, wire::SubscribeStatus::registered) << i;
+    for (int i = 1; i <= 6; ++i) {
+        auto r = subscribe_at(c, static_cast<std::size_t>(i), i, "t");
+        ASSERT_TRUE(r) << i;
+        ASSERT_EQ(r->status, wire::SubscribeStatus::registered) << i;
     }
     std::size_t mailboxes = 0;
     for (std::size_t i = 0; i < n; ++i) mailboxes += c.core(i).mailbox().holds("t");
     ASSERT_GE(mailboxes, 6u);
+    // Then subscribers at node 0, within full_memory of each other: each costs a few refusals
+    // at most, and the mailboxes that refused are skipped, not asked again.
     const auto& home = c.core(0).stats();
-    c.connect_client(0, 20, cid(20));
-    c.client_frame(0, 20, sub(20, "t"));
-    c.run_for(30s);
-    auto r = c.last_result(0, 20);
-    ASSERT_TRUE(r);
-    EXPECT_EQ(r->status, wire::SubscribeStatus::registered);
-    EXPECT_LE(home.registrations_refused, cfg.params.full_refusals_before_new_mailbox);
-    // The next subscribers at the same home, within full_memory: each costs a few refusals at
-    // most, and the mailboxes that refused are skipped, not asked again.
-    for (int k = 21; k < 25; ++k) {
+    for (int k = 20; k < 25; ++k) {
         const auto refused_before = home.registrations_refused;
-        c.connect_client(0, k, cid(k));
-        c.client_frame(0, k, sub(k, "t"));
-        c.run_for(30s);
-        r = c.last_result(0, k);
+        auto r = subscribe_at(c, 0, k, "t");
         ASSERT_TRUE(r) << k;
         EXPECT_EQ(r->status, wire::SubscribeStatus::registered) << k;
         EXPECT_LE(home.registrations_refused - refused_before,
