@@ -17,13 +17,21 @@ std::size_t search_count(const std::string& log) {
     if (at == std::string::npos) return 0;
     return static_cast<std::size_t>(std::strtoull(log.c_str() + at + 7, nullptr, 10));
 }
+// Each search's line reads "Search IPv4 <key> gets: N, ...": the gets it still carries. elmo
+// forgets a directory query after directory_query_timeout, OpenDHT only when the get completes.
+std::size_t pending_gets(const std::string& log) {
+    std::size_t total = 0;
+    for (auto at = log.find(" gets: "); at != std::string::npos; at = log.find(" gets: ", at + 7))
+        total += static_cast<std::size_t>(std::strtoull(log.c_str() + at + 7, nullptr, 10));
+    return total;
+}
 }  // namespace
 
 void add_dht_use(Summary& s, Simulation& sim) {
     NodeStats t{};
     // Why mailboxes refused registrations: over a mailbox-wide budget, or the topic's.
     std::uint64_t refused_budget = 0, refused_topic_full = 0, registrations_new = 0;
-    std::size_t searches = 0, most = 0, dht_nodes = 0;
+    std::size_t searches = 0, most = 0, dht_nodes = 0, gets = 0, most_gets = 0;
     for (HostId h = 0; h < sim.hosts(); ++h) {
         if (NodeCore* c = elmo_core(sim, h)) {
             t += c->stats();
@@ -34,9 +42,13 @@ void add_dht_use(Summary& s, Simulation& sim) {
         }
         SimNode* n = sim.find(h);
         if (!n || !n->has_dht()) continue;
-        const std::size_t k = search_count(n->dht().getSearchesLog(AF_INET));
+        const std::string log = n->dht().getSearchesLog(AF_INET);
+        const std::size_t k = search_count(log);
         searches += k;
         most = std::max(most, k);
+        const std::size_t g = pending_gets(log);
+        gets += g;
+        most_gets = std::max(most_gets, g);
         ++dht_nodes;
     }
     auto u = [](std::uint64_t v) { return static_cast<unsigned long>(v); };
@@ -61,6 +73,9 @@ void add_dht_use(Summary& s, Simulation& sim) {
     s.set("dht_searches_mean",
           dht_nodes ? static_cast<double>(searches) / static_cast<double>(dht_nodes) : 0.0);
     s.set("dht_searches_max", u(most));
+    s.set("dht_gets_pending_mean",
+          dht_nodes ? static_cast<double>(gets) / static_cast<double>(dht_nodes) : 0.0);
+    s.set("dht_gets_pending_max", u(most_gets));
 }
 
 }  // namespace elmo::sim
