@@ -40,20 +40,6 @@ const HintTable::Held* HintTable::live(const NodeId& n, TimePoint now) const {
     return &it->second;
 }
 
-std::optional<int> HintTable::match(const NodeId& neighbour, const bloom::TopicHash& topic,
-                                    TimePoint now) const {
-    const Held* h = live(neighbour, now);
-    if (!h || !h->topics) return std::nullopt;
-    return h->topics->first_match(topic);
-}
-
-std::optional<int> HintTable::room_distance(const NodeId& neighbour, TimePoint now) const {
-    const Held* h = live(neighbour, now);
-    if (!h || h->room_distance == wire::no_room) return std::nullopt;
-    if (h->room_distance > radius_) return std::nullopt;
-    return h->room_distance;
-}
-
 HintTable::View HintTable::view(const NodeId& neighbour, const bloom::TopicHash* topic,
                                 TimePoint now) const {
     View v;

@@ -37,12 +37,9 @@ public:
     // Drops expired hints; returns how many.
     std::size_t expire(TimePoint now);
 
-    // The lowest level of `neighbour`'s hint matching the topic, and its room distance.
-    std::optional<int> match(const NodeId& neighbour, const bloom::TopicHash& topic,
-                             TimePoint now) const;
-    std::optional<int> room_distance(const NodeId& neighbour, TimePoint now) const;
-    // Both at once, with one search of the table (a walk step asks for every neighbour); the
-    // topic is not matched when null.
+    // The lowest level of `neighbour`'s hint matching the topic (not matched when `topic` is
+    // null), and its room distance within the radius: one search of the table, since a walk step
+    // asks for every neighbour.
     struct View {
         std::optional<int> level;
         std::optional<int> room_distance;

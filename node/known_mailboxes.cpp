@@ -53,12 +53,4 @@ std::vector<wire::NodeAddr> KnownMailboxes::get(const std::string& topic, TimePo
     return out;
 }
 
-bool KnownMailboxes::knows(const std::string& topic, const NodeId& mailbox, TimePoint now) const {
-    auto it = by_topic_.find(topic);
-    if (it == by_topic_.end()) return false;
-    return std::any_of(it->second.entries.begin(), it->second.entries.end(), [&](const Entry& e) {
-        return e.addr.id == mailbox && now - e.learned < ttl_;
-    });
-}
-
 }  // namespace elmo

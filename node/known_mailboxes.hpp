@@ -24,7 +24,6 @@ public:
     void forget_node(const NodeId& mailbox);
     // Live entries for a topic, most recently learned first.
     std::vector<wire::NodeAddr> get(const std::string& topic, TimePoint now) const;
-    bool knows(const std::string& topic, const NodeId& mailbox, TimePoint now) const;
     std::size_t topics() const { return by_topic_.size(); }
     std::uint64_t dropped() const { return dropped_; }
 
