@@ -16,10 +16,12 @@ namespace elmo {
 
 // "ER": an event replica (docs/dissemination.md, "History replica").
 inline constexpr dht::ValueType::Id event_replica_value_type = 0x4552;
+// "EM": a mailbox entry of the directory (docs/dissemination.md, "Rendezvous").
+inline constexpr dht::ValueType::Id mailbox_entry_value_type = 0x454D;
 
 inline dht::ValueType::Id dht_value_type(DirectoryValueKind kind) {
     return kind == DirectoryValueKind::event_replica ? event_replica_value_type
-                                                     : dht::ValueType::USER_DATA.id;
+                                                     : mailbox_entry_value_type;
 }
 
 // The values of one kind: the storing nodes filter by the get's Where; this filter is the
@@ -51,13 +53,18 @@ inline std::vector<Neighbour> closest_nodes(const std::vector<std::shared_ptr<dh
 
 inline void register_value_types(dht::Dht& dht) {
     // A replica slot is overwritten by the next event any mailbox of the topic puts there (the
-    // ring that bounds a topic's replica); OpenDHT's default refuses any edit of a stored value.
+    // ring that bounds a topic's replica), and a directory slot by another mailbox of the topic
+    // (NodeParams::directory_slots); OpenDHT's default refuses any edit of a stored value.
     // Values are checked at the edge when they are read back (wire::decode, topic, event id).
-    dht.registerType(dht::ValueType(
-        event_replica_value_type, "elmo event replica", event_replica_lifetime,
-        dht::ValueType::DEFAULT_STORE_POLICY,
-        [](dht::InfoHash, const std::shared_ptr<dht::Value>&, std::shared_ptr<dht::Value>&,
-           const dht::InfoHash&, const dht::SockAddr&) { return true; }));
+    const auto any_edit = [](dht::InfoHash, const std::shared_ptr<dht::Value>&,
+                             std::shared_ptr<dht::Value>&, const dht::InfoHash&,
+                             const dht::SockAddr&) { return true; };
+    dht.registerType(dht::ValueType(event_replica_value_type, "elmo event replica",
+                                    event_replica_lifetime, dht::ValueType::DEFAULT_STORE_POLICY,
+                                    any_edit));
+    dht.registerType(dht::ValueType(mailbox_entry_value_type, "elmo mailbox entry",
+                                    mailbox_entry_lifetime, dht::ValueType::DEFAULT_STORE_POLICY,
+                                    any_edit));
 }
 
 }  // namespace elmo

@@ -31,13 +31,19 @@ void NodeCore::directory_announce(const std::string& topic) {
     if (!directory_ || !config_.params.use_directory) return;
     ++stats_.directory_announces;
     const Bytes value = wire::encode(wire::MailboxIntro{topic, {self_addr()}});
-    // One value per mailbox and key: a refresh replaces the previous one (OpenDHT: 0 is no id).
-    // The top bit is clear: replica slots under the same key have it set (replica_value_id).
-    std::uint64_t value_id = 0;
-    std::memcpy(&value_id, config_.id.data(), sizeof value_id);
-    value_id &= ~replica_value_id_bit;
-    directory_->announce(directory_key(topic), value_id ? value_id : 1, value,
-                         DirectoryValueKind::mailbox_entry);
+    const DirectoryKey key = directory_key(topic);
+    directory_->announce(key, directory_slot(config_.id, key, config_.params.directory_slots),
+                         value, DirectoryValueKind::mailbox_entry);
+}
+
+// The same slot for a mailbox and topic at every refresh (OpenDHT: 0 is no id); the top bit is
+// clear: replica slots under the same key have it set (replica_value_id_bit).
+std::uint64_t NodeCore::directory_slot(const NodeId& id, const DirectoryKey& key, std::size_t slots) {
+    std::uint64_t a = 0, b = 0;
+    std::memcpy(&a, id.data(), sizeof a);
+    std::memcpy(&b, key.data(), sizeof b);
+    const std::size_t n = std::clamp<std::size_t>(slots, 1, max_directory_values);
+    return 1 + (a ^ b) % n;
 }
 
 void NodeCore::directory_refresh(TimePoint now) {

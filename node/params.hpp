@@ -98,6 +98,13 @@ struct NodeParams {
     // that do not die with the mailboxes (0: none).
     std::size_t nodes_for_clients = 4;
     std::chrono::seconds directory_refresh{300};
+    // Entries a topic's key holds in the directory at most: a mailbox writes slot
+    // 1 + (its id ^ the key) % directory_slots, so a hot topic's mailboxes share a few slots.
+    // OpenDHT fetches a key's values one request per value and storing node (Dht::paginate): with
+    // an entry per mailbox, a Higgs hot account's 500 mailboxes made every get of its key cost
+    // thousands of requests, and tripled the DHT traffic of the all-users replay. A lookup needs
+    // one live mailbox, a refusal names others. At most max_directory_values.
+    std::size_t directory_slots = 8;
     // DHT gets in flight per node (directory and replica reads), one per topic and kind: a
     // lookup of a topic whose query is pending takes it over; beyond the bound a lookup walks
     // alone (counted). OpenDHT's cost per answer grows with the gets in flight: 13,000 phones

@@ -45,18 +45,20 @@ using DirectoryKey = std::array<std::uint8_t, 20>;
 // What a value is decides how long the DHT keeps it (the storing node's rule, so every node of a
 // network must agree: the drivers register the same OpenDHT value types).
 enum class DirectoryValueKind : std::uint8_t {
-    mailbox_entry,  // a mailbox of the topic (kept 10 minutes, refreshed by its mailbox)
+    mailbox_entry,  // a mailbox of the topic (kept mailbox_entry_lifetime, refreshed)
     event_replica,  // a copy of an event off the mailboxes (kept event_replica_lifetime)
 };
 // The history replica (docs/dissemination.md, "History replica"): long enough to outlast the
 // loss of every mailbox of a topic and the election of new ones, short enough that the DHT
 // nodes hold at most one hour of publications (bounded per topic by the replica's slots).
 inline constexpr Duration event_replica_lifetime = std::chrono::hours(1);
+// A mailbox entry outlives its mailbox by at most this (OpenDHT's default value lifetime).
+inline constexpr Duration mailbox_entry_lifetime = std::chrono::minutes(10);
 // At most this many values per query answer (both drivers): a topic's mailbox entries (a few
 // dozen) or its replica slots (NodeParams::event_replica_slots is clamped to it).
 inline constexpr std::size_t max_directory_values = 128;
 // Replica slots and mailbox entries share a topic's key: slot ids have the top bit set, entry
-// ids (from the mailbox's node id) have it clear, so neither overwrites the other.
+// ids (1..NodeParams::directory_slots) have it clear, so neither overwrites the other.
 inline constexpr std::uint64_t replica_value_id_bit = std::uint64_t{1} << 63;
 class DirectoryPort {
 public:

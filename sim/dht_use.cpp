@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <string>
 
@@ -32,6 +33,10 @@ void add_dht_use(Summary& s, Simulation& sim) {
     // Why mailboxes refused registrations: over a mailbox-wide budget, or the topic's.
     std::uint64_t refused_budget = 0, refused_topic_full = 0, registrations_new = 0;
     std::size_t searches = 0, most = 0, dht_nodes = 0, gets = 0, most_gets = 0;
+    // Where a run's events go: DHT datagrams, DHT timer runs, core timer runs (hosts up now).
+    std::uint64_t dht_msgs = 0, dht_timers = 0, core_timers = 0;
+    // Requests the DHT nodes received, by OpenDHT's kinds (ping, find, get, listen, put).
+    std::array<std::uint64_t, 5> requests{};
     for (HostId h = 0; h < sim.hosts(); ++h) {
         if (NodeCore* c = elmo_core(sim, h)) {
             t += c->stats();
@@ -41,7 +46,13 @@ void add_dht_use(Summary& s, Simulation& sim) {
             registrations_new += mc.registrations_new;
         }
         SimNode* n = sim.find(h);
+        if (n) core_timers += n->core_timer_runs();
         if (!n || !n->has_dht()) continue;
+        dht_msgs += sim.network().counters(h).sent[static_cast<std::size_t>(Traffic::dht)].messages;
+        dht_timers += n->dht_timer_runs();
+        // OpenDHT resets these counters when read: this summary is their only reader here.
+        const auto in = n->with_dht([](dht::Dht& d) { return d.getNodeMessageStats(true); });
+        for (std::size_t i = 0; i < requests.size() && i < in.size(); ++i) requests[i] += in[i];
         const std::string log = n->dht().getSearchesLog(AF_INET);
         const std::size_t k = search_count(log);
         searches += k;
@@ -73,6 +84,12 @@ void add_dht_use(Summary& s, Simulation& sim) {
     s.set("dht_searches_mean",
           dht_nodes ? static_cast<double>(searches) / static_cast<double>(dht_nodes) : 0.0);
     s.set("dht_searches_max", u(most));
+    s.set("dht_messages", u(dht_msgs));
+    s.set("dht_timer_runs", u(dht_timers));
+    s.set("core_timer_runs", u(core_timers));
+    const char* kinds[] = {"ping", "find", "get", "listen", "put"};
+    for (std::size_t i = 0; i < requests.size(); ++i)
+        s.set(std::string("dht_requests_") + kinds[i], u(requests[i]));
     s.set("dht_gets_pending_mean",
           dht_nodes ? static_cast<double>(gets) / static_cast<double>(dht_nodes) : 0.0);
     s.set("dht_gets_pending_max", u(most_gets));

@@ -9,7 +9,8 @@
 namespace elmo::sim {
 
 // Appends node_* DHT counters (sums over the live cores) and dht_searches_mean / _max (over the
-// live DHT nodes, as OpenDHT reports them now).
+// live DHT nodes, as OpenDHT reports them now); dht_messages, dht_timer_runs and
+// core_timer_runs over the run so far (hosts up now), which is where a slow run's events go.
 void add_dht_use(Summary& s, Simulation& sim);
 
 }  // namespace elmo::sim

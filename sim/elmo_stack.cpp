@@ -70,6 +70,7 @@ ElmoStackConfig elmo_stack_from(const std::map<std::string, std::string>& params
         {"nodes_for_clients",
          [&](double v) { n.nodes_for_clients = static_cast<std::size_t>(v); }},
         {"directory_refresh", [&](double v) { n.directory_refresh = secs(v); }},
+        {"directory_slots", [&](double v) { n.directory_slots = static_cast<std::size_t>(v); }},
         {"capacity_topics", [&](double v) { m.capacity_topics = static_cast<std::size_t>(v); }},
         {"max_registrations", [&](double v) { m.max_registrations = static_cast<std::size_t>(v); }},
         {"max_registrations_per_topic", [&](double v) { m.max_registrations_per_topic = static_cast<std::size_t>(v); }},

@@ -117,11 +117,15 @@ void SimNode::on_wake(std::uint64_t token) {
     const TimePoint t = now();
     if (dht_ && dht_next_ <= t) {
         ++dht_calls_;
+        ++dht_timer_runs_;
         dht_next_ = dht_->periodic(nullptr, 0, dht::SockAddr{}, t);
         update_dht_status(t);
     }
     deliver_directory_answers(t);
-    if (core_ && core_next_ <= t) core_next_ = core_->on_timer(t);
+    if (core_ && core_next_ <= t) {
+        ++core_timer_runs_;
+        core_next_ = core_->on_timer(t);
+    }
     reschedule();
 }
 

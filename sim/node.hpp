@@ -129,6 +129,10 @@ public:
     void client_frame(ClientHandle c, ByteView frame);
     void client_disconnected(ClientHandle c);
     const NodeDrops& drops() const { return drops_; }
+    // Timer runs of the DHT (periodic() without a packet) and of the core: what a run spends
+    // besides datagrams (sim summary, dht_timer_runs and core_timer_runs).
+    std::uint64_t dht_timer_runs() const { return dht_timer_runs_; }
+    std::uint64_t core_timer_runs() const { return core_timer_runs_; }
 
     // Bootstrap: ping these nodes (DHT mode; the ideal overlay needs no bootstrap).
     void bootstrap(const std::vector<Endpoint>& contacts);
@@ -219,6 +223,8 @@ private:
     Duration wake_at_ = Duration::max();  // time of the pending wake-up event, if any
     std::uint64_t wake_token_ = 0;        // token of the pending wake-up event (0: none)
     dht::NodeStatus dht_status_ = dht::NodeStatus::Disconnected;
+    std::uint64_t dht_timer_runs_ = 0;
+    std::uint64_t core_timer_runs_ = 0;
     std::uint64_t dht_calls_ = 0;         // periodic() calls, to invalidate the overlay cache
     NodeDrops drops_;
 };

@@ -357,6 +357,9 @@ std::vector<Spec> make_specs() {
     s.push_back(integer("node.max_election_claims",
                         "claims an arbiter remembers (one per topic)",
                         ELMOD_FIELD(node.max_election_claims), 1, 1 << 20));
+    s.push_back(integer("node.directory_slots",
+                        "directory entries a topic holds at most (its mailboxes share them)",
+                        ELMOD_FIELD(node.directory_slots), 1, 128));
     s.push_back(integer("node.max_directory_queries",
                         "DHT gets in flight (directory and replica reads); beyond, walks alone",
                         ELMOD_FIELD(node.max_directory_queries), 1, 4096));

@@ -3,6 +3,8 @@
 // of electing another one, and entries of other topics or of silent nodes are not used.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "tests/node/fake_directory.hpp"
 
 namespace elmo::test {
@@ -96,6 +98,61 @@ TEST(NodeDirectory, ALookupWhoseWalksFindTheMailboxDoesNotAskTheDirectory) {
     EXPECT_EQ(r->mailbox.id, c.core(0).id());
     EXPECT_TRUE(dht.ports[1].queries.empty());
     EXPECT_EQ(c.core(1).stats().directory_queries, 0u);
+}
+
+// A hot topic's mailboxes share directory_slots entries under its key: OpenDHT fetches a key's
+// values one request per value and storing node, so an entry per mailbox made every get of a
+// hot topic's key cost thousands of requests (the Higgs all-users replay).
+TEST(NodeDirectory, AHotTopicsMailboxesShareAFewDirectorySlots) {
+    NodeCoreConfig base = walks_first();
+    base.params.directory_slots = 2;
+    constexpr std::size_t n = 6;
+    CoreCluster c{n, base};  // no links: every home is alone and elects itself
+    FakeDht dht{c, n};
+    c.start();
+    for (std::size_t i = 0; i < n; ++i) {
+        c.connect_client(i, static_cast<ClientHandle>(i + 1), cid(static_cast<int>(i + 1)));
+        c.client_frame(i, static_cast<ClientHandle>(i + 1), wire::Subscribe{1, "t", {}});
+    }
+    for (std::size_t i = 0; i < n; ++i) ASSERT_TRUE(until_asked(c, dht, i));
+    // Nobody holds "t" yet: every home hears so before the first of them has elected itself.
+    for (std::size_t i = 0; i < n; ++i) {
+        auto qs = std::move(dht.ports[i].queries);
+        dht.ports[i].queries.clear();
+        for (const auto& q : qs) c.node(i).wake = c.core(i).on_directory_answer(c.now(), q.id, {});
+    }
+    c.run_for(10s);
+    int announces = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        ASSERT_TRUE(c.core(i).mailbox().holds("t")) << i;
+        announces += dht.ports[i].announces;
+    }
+    EXPECT_EQ(announces, static_cast<int>(n)) << "every mailbox announces itself";
+    ASSERT_EQ(dht.store.size(), 1u);
+    EXPECT_LE(dht.store.begin()->second.size(), 2u) << "but the key holds at most 2 entries";
+    for (const auto& [vid, v] : dht.store.begin()->second) {
+        EXPECT_GE(vid, 1u);
+        EXPECT_LE(vid, 2u);
+    }
+}
+
+// The slot a mailbox writes is stable (a refresh rewrites its own entry), within 1..slots, and
+// the mailboxes of one topic spread over all the slots.
+TEST(NodeDirectory, DirectorySlotsAreStableInRangeAndSpread) {
+    const DirectoryKey key = NodeCore::directory_key("t");
+    std::set<std::uint64_t> seen;
+    for (int i = 0; i < 200; ++i) {
+        NodeId id{};
+        id[0] = static_cast<std::uint8_t>(i);
+        id[3] = static_cast<std::uint8_t>(i * 7);
+        const auto slot = NodeCore::directory_slot(id, key, 8);
+        EXPECT_EQ(slot, NodeCore::directory_slot(id, key, 8));
+        EXPECT_GE(slot, 1u);
+        EXPECT_LE(slot, 8u);
+        seen.insert(slot);
+    }
+    EXPECT_EQ(seen.size(), 8u);
+    EXPECT_EQ(NodeCore::directory_slot(NodeId{}, key, 0), 1u) << "0 slots means one";
 }
 
 TEST(NodeDirectory, BesideWalksTheDirectoryIsAskedAtOnce) {
