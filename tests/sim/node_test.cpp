@@ -156,6 +156,51 @@ TEST(SimNode, CrashAndLeave) {
     EXPECT_EQ(sim.live_count(), small_net - 1);
 }
 
+// A mailbox re-announces its entry every directory_refresh (300 s) with the same value id and
+// contents; the entry must stay readable past its type's lifetime (10 min), or a topic with one
+// mailbox is missing from the directory a third of the time.
+TEST(SimNode, AMailboxEntryReannouncedEveryFiveMinutesStaysReadable) {
+    SimConfig cfg;
+    cfg.seed = 13;
+    Simulation sim(cfg);
+    sim.add_nodes(small_net);
+    ASSERT_TRUE(sim.run_until([&] { return all_good(sim, enough_good); }, Duration(180s)));
+    const auto key = dht::InfoHash::get("refreshed-entry-key");
+    auto announce = [&] {
+        sim.node(3).with_dht([&](dht::Dht& d) {
+            auto v = std::make_shared<dht::Value>(reinterpret_cast<const std::uint8_t*>("entry"), 5);
+            v->id = 5;
+            v->type = dht_value_type(DirectoryValueKind::mailbox_entry);
+            d.put(key, v);
+        });
+    };
+    auto readable = [&](HostId h) {
+        bool done = false;
+        bool seen = false;
+        sim.node(h).with_dht([&](dht::Dht& d) {
+            d.get(key, [&](const std::vector<std::shared_ptr<dht::Value>>& vs) {
+                seen = seen || !vs.empty();
+                return true;
+            }, [&](bool) { done = true; }, of_kind(DirectoryValueKind::mailbox_entry),
+            dht::Where().valueType(dht_value_type(DirectoryValueKind::mailbox_entry)));
+        });
+        sim.run_until([&] { return done; }, sim.now() + 60s);
+        return seen;
+    };
+    announce();
+    sim.run_for(30s);
+    EXPECT_TRUE(readable(9));
+    sim.run_for(11min);
+    EXPECT_FALSE(readable(9)) << "without a refresh the entry is gone after 10 minutes";
+    int missing = 0;
+    for (int round = 0; round < 6; ++round) {  // 30 minutes, read 1 s before each refresh
+        announce();
+        sim.run_for(299s);
+        if (!readable(static_cast<HostId>(10 + round))) ++missing;
+    }
+    EXPECT_EQ(missing, 0);
+}
+
 }  // namespace
 }  // namespace elmo::sim
 
