@@ -99,11 +99,9 @@ struct NodeParams {
     std::size_t nodes_for_clients = 4;
     std::chrono::seconds directory_refresh{300};
     // Entries a topic's key holds in the directory at most: a mailbox writes slot
-    // 1 + (its id ^ the key) % directory_slots, so a hot topic's mailboxes share a few slots.
-    // OpenDHT fetches a key's values one request per value and storing node (Dht::paginate): with
-    // an entry per mailbox, a Higgs hot account's 500 mailboxes made every get of its key cost
-    // thousands of requests, and tripled the DHT traffic of the all-users replay. A lookup needs
-    // one live mailbox, a refusal names others. At most max_directory_values.
+    // 1 + (its id ^ the key) % directory_slots. OpenDHT fetches a key's values one request per
+    // value and storing node (docs/dissemination.md, "A few entries per topic"), and a lookup
+    // needs one live mailbox. 1..max_directory_values.
     std::size_t directory_slots = 8;
     // DHT gets in flight per node (directory and replica reads), one per topic and kind: a
     // lookup of a topic whose query is pending takes it over; beyond the bound a lookup walks

@@ -112,6 +112,9 @@ ElmoStackConfig elmo_stack_from(const std::map<std::string, std::string>& params
     if (n.hint_radius < 0 || n.hint_radius > 8)
         throw std::invalid_argument("--param hint_radius: must be 0..8");
     if (n.walks < 1) throw std::invalid_argument("--param walks: must be at least 1");
+    if (n.directory_slots < 1 || n.directory_slots > max_directory_values)
+        throw std::invalid_argument("--param directory_slots: must be 1.." +
+                                    std::to_string(max_directory_values));
     if (n.subscribe_deadline <= n.request_timeout)
         throw std::invalid_argument("--param subscribe_deadline: must exceed request_timeout");
     return c;

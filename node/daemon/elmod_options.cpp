@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "bloom/bloom_filter.hpp"
+#include "node/ports.hpp"
 #include "wire/msg_walk.hpp"
 
 namespace elmo::daemon::detail {
@@ -359,7 +360,8 @@ std::vector<Spec> make_specs() {
                         ELMOD_FIELD(node.max_election_claims), 1, 1 << 20));
     s.push_back(integer("node.directory_slots",
                         "directory entries a topic holds at most (its mailboxes share them)",
-                        ELMOD_FIELD(node.directory_slots), 1, 128));
+                        ELMOD_FIELD(node.directory_slots), 1,
+                        static_cast<long long>(elmo::max_directory_values)));
     s.push_back(integer("node.max_directory_queries",
                         "DHT gets in flight (directory and replica reads); beyond, walks alone",
                         ELMOD_FIELD(node.max_directory_queries), 1, 4096));

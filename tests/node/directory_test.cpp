@@ -282,8 +282,9 @@ TEST(NodeDirectory, MailboxesOfATopicLinkThroughTheDirectory) {
     ASSERT_EQ(s.c.core(0).mailbox().links("t").size(), 1u) << "the link goes both ways";
 }
 
-// Stale entries (dead mailboxes, never answering) ahead of the live one in the DHT's order must
-// not hide it: 30 dead entries with smaller value ids, then node 0's; within a few discovery
+// Stale or junk entries (dead mailboxes' entries live on 10 minutes, and anyone may store values
+// under a topic's key) ahead of the live one in the DHT's order must not hide it: 30 entries
+// naming nodes that never answer, with smaller value ids, then node 0's; within a few discovery
 // rounds node 2 links to node 0, and the dead peers it linked meanwhile are evicted or dropped.
 TEST(NodeDirectory, StaleEntriesDoNotHideALiveMailbox) {
     SplitWorld s;

@@ -156,117 +156,24 @@ TEST(SimNode, CrashAndLeave) {
     EXPECT_EQ(sim.live_count(), small_net - 1);
 }
 
-// A mailbox re-announces its entry every directory_refresh (300 s) with the same value id and
-// contents; the entry must stay readable past its type's lifetime (10 min), or a topic with one
-// mailbox is missing from the directory a third of the time.
-TEST(SimNode, AMailboxEntryReannouncedEveryFiveMinutesStaysReadable) {
-    SimConfig cfg;
-    cfg.seed = 13;
-    Simulation sim(cfg);
-    sim.add_nodes(small_net);
-    ASSERT_TRUE(sim.run_until([&] { return all_good(sim, enough_good); }, Duration(180s)));
-    const auto key = dht::InfoHash::get("refreshed-entry-key");
-    auto announce = [&] {
-        sim.node(3).with_dht([&](dht::Dht& d) {
-            auto v = std::make_shared<dht::Value>(reinterpret_cast<const std::uint8_t*>("entry"), 5);
-            v->id = 5;
-            v->type = dht_value_type(DirectoryValueKind::mailbox_entry);
-            d.put(key, v);
-        });
-    };
-    auto readable = [&](HostId h) {
-        bool done = false;
-        bool seen = false;
-        sim.node(h).with_dht([&](dht::Dht& d) {
-            d.get(key, [&](const std::vector<std::shared_ptr<dht::Value>>& vs) {
-                seen = seen || !vs.empty();
-                return true;
-            }, [&](bool) { done = true; }, of_kind(DirectoryValueKind::mailbox_entry),
-            dht::Where().valueType(dht_value_type(DirectoryValueKind::mailbox_entry)));
-        });
-        sim.run_until([&] { return done; }, sim.now() + 60s);
-        return seen;
-    };
-    announce();
-    sim.run_for(30s);
-    EXPECT_TRUE(readable(9));
-    sim.run_for(11min);
-    EXPECT_FALSE(readable(9)) << "without a refresh the entry is gone after 10 minutes";
-    int missing = 0;
-    for (int round = 0; round < 6; ++round) {  // 30 minutes, read 1 s before each refresh
-        announce();
-        sim.run_for(299s);
-        if (!readable(static_cast<HostId>(10 + round))) ++missing;
+// Puts and gets under one key of a small real-DHT network, as the drivers make them (the value
+// type's Where and filter): what the directory and the history replica rely on.
+struct KeyProbe {
+    Simulation sim;
+    dht::InfoHash key;
+    KeyProbe(std::uint64_t seed, const std::string& name) : sim(config(seed)), key(dht::InfoHash::get(name)) {
+        sim.add_nodes(small_net);
+        up = sim.run_until([&] { return all_good(sim, enough_good); }, Duration(180s));
     }
-    EXPECT_EQ(missing, 0);
-}
-
-}  // namespace
-}  // namespace elmo::sim
-
-namespace elmo::sim {
-namespace {
-
-// The history replica's ring (node/node_replica.cpp) relies on a slot being overwritten by the
-// next event put there (same value id and sequence number 0, as the core puts them), by the
-// same mailbox or another one, in the real DHT (OpenDHT's default type refuses edits; the
-// replica's type accepts them), and on its values living an hour.
-TEST(SimNode, AReplicaSlotIsOverwrittenByTheNextPut) {
-    SimConfig cfg;
-    cfg.seed = 9;
-    Simulation sim(cfg);
-    sim.add_nodes(small_net);
-    ASSERT_TRUE(sim.run_until([&] { return all_good(sim, enough_good); }, Duration(180s)));
-    const auto key = dht::InfoHash::get("replica-slot-key");
-    auto put_from = [&](HostId h, const std::string& data, std::uint16_t seq) {
+    static SimConfig config(std::uint64_t seed) {
+        SimConfig cfg;
+        cfg.seed = seed;
+        return cfg;
+    }
+    bool up = false;
+    void put(HostId h, const std::string& data, std::uint64_t id, DirectoryValueKind kind) {
         bool done = false;
         sim.node(h).with_dht([&](dht::Dht& d) {
-            auto v = std::make_shared<dht::Value>(
-                reinterpret_cast<const std::uint8_t*>(data.data()), data.size());
-            v->id = 7;
-            v->seq = seq;
-            v->type = dht_value_type(DirectoryValueKind::event_replica);
-            d.put(key, v, [&](bool) { done = true; });
-        });
-        sim.run_until([&] { return done; }, sim.now() + 30s);
-    };
-    auto read_from = [&](HostId h) {
-        bool done = false;
-        std::set<std::string> seen;
-        sim.node(h).with_dht([&](dht::Dht& d) {
-            d.get(key, [&](const std::vector<std::shared_ptr<dht::Value>>& vs) {
-                for (const auto& v : vs) seen.insert(std::string(v->data.begin(), v->data.end()));
-                return true;
-            }, [&](bool) { done = true; });
-        });
-        sim.run_until([&] { return done; }, sim.now() + 60s);
-        return seen;
-    };
-    put_from(3, "first", 0);
-    EXPECT_EQ(read_from(17), (std::set<std::string>{"first"}));
-    put_from(3, "second", 0);
-    EXPECT_EQ(read_from(18), (std::set<std::string>{"second"}));
-    put_from(5, "third", 0);  // another mailbox of the topic
-    EXPECT_EQ(read_from(19), (std::set<std::string>{"third"}));
-    // The replica's own type lives event_replica_lifetime (1 h), not OpenDHT's default 10 min.
-    sim.run_for(20min);
-    EXPECT_EQ(read_from(20), (std::set<std::string>{"third"}));
-    sim.run_for(50min);
-    EXPECT_TRUE(read_from(20).empty());
-}
-
-// A topic's mailbox entries and its replica share one key (one OpenDHT search per topic); a get
-// made as the drivers make it (the value type's Where and filter) returns one kind only.
-TEST(SimNode, AGetOfOneKindSkipsTheOtherUnderTheSameKey) {
-    SimConfig cfg;
-    cfg.seed = 11;
-    Simulation sim(cfg);
-    sim.add_nodes(small_net);
-    ASSERT_TRUE(sim.run_until([&] { return all_good(sim, enough_good); }, Duration(180s)));
-    const auto key = dht::InfoHash::get("shared-topic-key");
-    auto put = [&](const std::string& data, std::uint64_t id, DirectoryValueKind kind) {
-        bool done = false;
-        sim.node(3).with_dht([&](dht::Dht& d) {
             auto v = std::make_shared<dht::Value>(
                 reinterpret_cast<const std::uint8_t*>(data.data()), data.size());
             v->id = id;
@@ -274,24 +181,85 @@ TEST(SimNode, AGetOfOneKindSkipsTheOtherUnderTheSameKey) {
             d.put(key, v, [&](bool) { done = true; });
         });
         sim.run_until([&] { return done; }, sim.now() + 30s);
-    };
-    auto read = [&](HostId h, DirectoryValueKind kind) {
+    }
+    std::set<std::string> read(HostId h, DirectoryValueKind kind) {
         bool done = false;
         std::set<std::string> seen;
         sim.node(h).with_dht([&](dht::Dht& d) {
             d.get(key, [&](const std::vector<std::shared_ptr<dht::Value>>& vs) {
                 for (const auto& v : vs) seen.insert(std::string(v->data.begin(), v->data.end()));
                 return true;
-            }, [&](bool) { done = true; }, of_kind(kind),
-            dht::Where().valueType(dht_value_type(kind)));
+            }, [&](bool) { done = true; }, of_kind(kind), dht::Where().valueType(dht_value_type(kind)));
         });
         sim.run_until([&] { return done; }, sim.now() + 60s);
         return seen;
-    };
-    put("entry", 5, DirectoryValueKind::mailbox_entry);
-    put("replica", replica_value_id_bit | 1, DirectoryValueKind::event_replica);
-    EXPECT_EQ(read(17, DirectoryValueKind::mailbox_entry), (std::set<std::string>{"entry"}));
-    EXPECT_EQ(read(18, DirectoryValueKind::event_replica), (std::set<std::string>{"replica"}));
+    }
+};
+
+// A mailbox re-announces its entry every directory_refresh (300 s) with the same value id and
+// contents; the entry must stay readable past its type's lifetime (10 min), or a topic with one
+// mailbox would be missing from the directory a third of the time.
+TEST(SimNode, AMailboxEntryReannouncedEveryFiveMinutesStaysReadable) {
+    KeyProbe p{13, "refreshed-entry-key"};
+    ASSERT_TRUE(p.up);
+    const auto entry = DirectoryValueKind::mailbox_entry;
+    p.put(3, "entry", 5, entry);
+    EXPECT_EQ(p.read(9, entry), (std::set<std::string>{"entry"}));
+    p.sim.run_for(11min);
+    EXPECT_TRUE(p.read(9, entry).empty()) << "without a refresh the entry is gone after 10 minutes";
+    int missing = 0;
+    for (int round = 0; round < 6; ++round) {  // 30 minutes, read just before each refresh
+        p.put(3, "entry", 5, entry);
+        p.sim.run_for(290s);
+        if (p.read(static_cast<HostId>(10 + round), entry).empty()) ++missing;
+    }
+    EXPECT_EQ(missing, 0);
+}
+
+// The history replica's ring (node/node_replica.cpp) relies on a slot being overwritten by the
+// next event put there (same value id and sequence number 0, as the core puts them), by the
+// same mailbox or another one, in the real DHT (OpenDHT's default type refuses edits; the
+// replica's type accepts them), and on its values living an hour.
+TEST(SimNode, AReplicaSlotIsOverwrittenByTheNextPut) {
+    KeyProbe p{9, "replica-slot-key"};
+    ASSERT_TRUE(p.up);
+    const auto replica = DirectoryValueKind::event_replica;
+    p.put(3, "first", 7, replica);
+    EXPECT_EQ(p.read(17, replica), (std::set<std::string>{"first"}));
+    p.put(3, "second", 7, replica);
+    EXPECT_EQ(p.read(18, replica), (std::set<std::string>{"second"}));
+    p.put(5, "third", 7, replica);  // another mailbox of the topic
+    EXPECT_EQ(p.read(19, replica), (std::set<std::string>{"third"}));
+    // The replica's own type lives event_replica_lifetime (1 h), not OpenDHT's default 10 min.
+    p.sim.run_for(20min);
+    EXPECT_EQ(p.read(20, replica), (std::set<std::string>{"third"}));
+    p.sim.run_for(50min);
+    EXPECT_TRUE(p.read(20, replica).empty());
+}
+
+// A hot topic's mailboxes share directory slots (NodeParams::directory_slots): another mailbox's
+// entry in the same slot replaces the first (the entry type accepts edits).
+TEST(SimNode, ADirectorySlotIsTakenByAnotherMailbox) {
+    KeyProbe p{10, "directory-slot-key"};
+    ASSERT_TRUE(p.up);
+    const auto entry = DirectoryValueKind::mailbox_entry;
+    p.put(3, "mailbox A", 2, entry);
+    EXPECT_EQ(p.read(17, entry), (std::set<std::string>{"mailbox A"}));
+    p.put(5, "mailbox B", 2, entry);
+    EXPECT_EQ(p.read(18, entry), (std::set<std::string>{"mailbox B"}));
+    p.put(6, "mailbox C", 3, entry);  // another slot: both kept
+    EXPECT_EQ(p.read(19, entry), (std::set<std::string>{"mailbox B", "mailbox C"}));
+}
+
+// A topic's mailbox entries and its replica share one key (one OpenDHT search per topic); a get
+// made as the drivers make it returns one kind only.
+TEST(SimNode, AGetOfOneKindSkipsTheOtherUnderTheSameKey) {
+    KeyProbe p{11, "shared-topic-key"};
+    ASSERT_TRUE(p.up);
+    p.put(3, "entry", 5, DirectoryValueKind::mailbox_entry);
+    p.put(3, "replica", replica_value_id_bit | 1, DirectoryValueKind::event_replica);
+    EXPECT_EQ(p.read(17, DirectoryValueKind::mailbox_entry), (std::set<std::string>{"entry"}));
+    EXPECT_EQ(p.read(18, DirectoryValueKind::event_replica), (std::set<std::string>{"replica"}));
 }
 
 }  // namespace
