@@ -83,7 +83,8 @@ public:
     // (node_replica.cpp): the same key.
     static DirectoryKey directory_key(const std::string& topic);
     // The value id of a mailbox's directory entry for a key: one of `slots` (1..slots).
-    static std::uint64_t directory_slot(const NodeId& id, const DirectoryKey& key, std::size_t slots);
+    static std::uint64_t directory_slot(const NodeId& id, const DirectoryKey& key,
+                                        std::size_t slots);
     static DirectoryKey replica_key(const std::string& topic);
 
 private:

@@ -1,10 +1,10 @@
 // The DHT as a directory of mailboxes (docs/dissemination.md, "Rendezvous"). Every mailbox of a
 // topic stores a MailboxIntro naming itself under the topic's key, in one of a few slots it may
-// share with the topic's other mailboxes; lookups and discovery ask for
-// what is stored there beside their walks. The walks find mailboxes through hints within a few
-// hops in steady state; the directory is what makes homes converge on one replacement when a
-// topic's mailboxes die together (each home would otherwise elect its own), and what links the
-// mailboxes elected in such a race within seconds.
+// share with the topic's other mailboxes; lookups and discovery ask for what is stored there
+// beside their walks. The walks find mailboxes through hints within a few hops in steady state;
+// the directory is what makes homes converge on one replacement when a topic's mailboxes die
+// together (each home would otherwise elect its own), and what links the mailboxes elected in
+// such a race within seconds.
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -39,7 +39,8 @@ void NodeCore::directory_announce(const std::string& topic) {
 
 // The same slot for a mailbox and topic at every refresh (OpenDHT: 0 is no id); the top bit is
 // clear: replica slots under the same key have it set (replica_value_id_bit).
-std::uint64_t NodeCore::directory_slot(const NodeId& id, const DirectoryKey& key, std::size_t slots) {
+std::uint64_t NodeCore::directory_slot(const NodeId& id, const DirectoryKey& key,
+                                       std::size_t slots) {
     std::uint64_t id_bits = 0, key_bits = 0;
     std::memcpy(&id_bits, id.data(), sizeof id_bits);
     std::memcpy(&key_bits, key.data(), sizeof key_bits);

@@ -67,7 +67,7 @@ struct NodeParams {
     // busiest two hours: 6.5 million refusals, 52% on time; docs/mailbox.md, "Hot topics").
     std::size_t full_refusals_before_new_mailbox = 3;
     std::chrono::seconds full_memory{60};
-    std::size_t full_memory_max = 4096;       // (topic, mailbox) pairs; beyond it, oldest dropped
+    std::size_t full_memory_max = 4096;  // (topic, mailbox) pairs; beyond it, oldest dropped
 
     // --- dissemination (DESIGN 2.4-2.6) ---
     // A mailbox runs discovery walks for each topic it holds, to find and link the topic's other

@@ -55,7 +55,8 @@ inline constexpr Duration event_replica_lifetime = std::chrono::hours(1);
 // A mailbox entry outlives its mailbox by at most this (OpenDHT's default value lifetime).
 inline constexpr Duration mailbox_entry_lifetime = std::chrono::minutes(10);
 // At most this many values per query answer (both drivers): a topic's mailbox entries (at most
-// NodeParams::directory_slots, plus whatever else anyone stored) or its replica slots (NodeParams::event_replica_slots is clamped to it).
+// NodeParams::directory_slots, plus whatever else anyone stored) or its replica slots
+// (NodeParams::event_replica_slots is clamped to it).
 inline constexpr std::size_t max_directory_values = 128;
 // Replica slots and mailbox entries share a topic's key: slot ids have the top bit set, entry
 // ids (1..NodeParams::directory_slots) have it clear, so neither overwrites the other.

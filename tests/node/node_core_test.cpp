@@ -241,7 +241,8 @@ TEST(NodeCore, AFullHotTopicCostsAFewRefusalsPerSubscriber) {
         ASSERT_TRUE(r) << k;
         EXPECT_EQ(r->status, wire::SubscribeStatus::registered) << k;
         EXPECT_LE(home.registrations_refused - refused_before,
-                  cfg.params.full_refusals_before_new_mailbox) << k;
+                  cfg.params.full_refusals_before_new_mailbox)
+            << k;
     }
     EXPECT_GE(home.registrations_skipped_full, 1u);
 }

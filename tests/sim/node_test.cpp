@@ -161,7 +161,9 @@ TEST(SimNode, CrashAndLeave) {
 struct KeyProbe {
     Simulation sim;
     dht::InfoHash key;
-    KeyProbe(std::uint64_t seed, const std::string& name) : sim(config(seed)), key(dht::InfoHash::get(name)) {
+    bool up = false;  // the network reached enough_good routing-table nodes per node
+    KeyProbe(std::uint64_t seed, const std::string& name)
+        : sim(config(seed)), key(dht::InfoHash::get(name)) {
         sim.add_nodes(small_net);
         up = sim.run_until([&] { return all_good(sim, enough_good); }, Duration(180s));
     }
@@ -170,7 +172,6 @@ struct KeyProbe {
         cfg.seed = seed;
         return cfg;
     }
-    bool up = false;
     void put(HostId h, const std::string& data, std::uint64_t id, DirectoryValueKind kind) {
         bool done = false;
         sim.node(h).with_dht([&](dht::Dht& d) {
@@ -186,10 +187,15 @@ struct KeyProbe {
         bool done = false;
         std::set<std::string> seen;
         sim.node(h).with_dht([&](dht::Dht& d) {
-            d.get(key, [&](const std::vector<std::shared_ptr<dht::Value>>& vs) {
-                for (const auto& v : vs) seen.insert(std::string(v->data.begin(), v->data.end()));
-                return true;
-            }, [&](bool) { done = true; }, of_kind(kind), dht::Where().valueType(dht_value_type(kind)));
+            d.get(
+                key,
+                [&](const std::vector<std::shared_ptr<dht::Value>>& vs) {
+                    for (const auto& v : vs)
+                        seen.insert(std::string(v->data.begin(), v->data.end()));
+                    return true;
+                },
+                [&](bool) { done = true; }, of_kind(kind),
+                dht::Where().valueType(dht_value_type(kind)));
         });
         sim.run_until([&] { return done; }, sim.now() + 60s);
         return seen;
