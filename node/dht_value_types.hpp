@@ -7,7 +7,9 @@
 #include <opendht/value.h>
 
 #include <cstring>
+#include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "node/ports.hpp"
@@ -28,6 +30,40 @@ inline dht::ValueType::Id dht_value_type(DirectoryValueKind kind) {
 // asker's own (a node need not honour the Where).
 inline dht::Value::Filter of_kind(DirectoryValueKind kind) {
     return [type = dht_value_type(kind)](const dht::Value& v) { return v.type == type; };
+}
+
+// A value as elmo stores it (both drivers).
+inline std::shared_ptr<dht::Value> directory_value(std::uint64_t id, ByteView bytes,
+                                                   DirectoryValueKind kind) {
+    auto v = std::make_shared<dht::Value>(bytes.data(), bytes.size());
+    v->id = id;
+    v->type = dht_value_type(kind);
+    return v;
+}
+
+// Reads the values of one kind stored under `key` (both drivers): on_value for each value an
+// answer carries (the same value may come from several storing nodes), then on_done once with the
+// nodes the search ended at. Throws what OpenDHT throws.
+using DirectoryValueSink = std::function<void(ByteView)>;
+using DirectoryReadDone = std::function<void(const std::vector<std::shared_ptr<dht::Node>>&)>;
+inline void directory_read(dht::Dht& dht, const dht::InfoHash& key, DirectoryValueKind kind,
+                           DirectoryValueSink on_value, DirectoryReadDone on_done) {
+    // A plain get, paged by OpenDHT 2.4 (one request per storing node for the ids, then one per
+    // value): Dht::query's Select would take one request per node, but it keeps only the first
+    // answer that carries fields (FieldValueIndex::containedIn compares which fields two
+    // answers have, not their values), so entries stored on other nodes would be lost
+    // (docs/dissemination.md, "What the DHT costs").
+    dht.get(
+        key,
+        [on_value](const std::vector<std::shared_ptr<dht::Value>>& vs) {
+            for (const auto& v : vs)
+                if (v) on_value(ByteView(v->data.data(), v->data.size()));
+            return true;
+        },
+        [on_done = std::move(on_done)](bool, const std::vector<std::shared_ptr<dht::Node>>& nodes) {
+            on_done(nodes);
+        },
+        of_kind(kind), dht::Where().valueType(dht_value_type(kind)));
 }
 
 // The nodes a finished DHT search ended at, closest to the key first (the directory's

@@ -48,7 +48,7 @@ TimePoint NodeCore::on_start(TimePoint now) {
 TimePoint NodeCore::next_wakeup() const {
     TimePoint t = timers_.empty() ? TimePoint::max() : timers_.top().when;
     t = std::min(t, gossip_.next_wakeup());
-    if (!discovery_due_.empty()) t = std::min(t, std::get<0>(*discovery_due_.begin()));
+    if (!discovery_due_.empty()) t = std::min(t, discovery_due_.begin()->due);
     return std::min(t, mailbox_.next_wakeup());
 }
 

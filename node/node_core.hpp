@@ -359,8 +359,18 @@ private:
     // Client id -> its connections here (pushes are addressed by client id). Usually one.
     std::map<Bytes, std::set<ClientHandle>> by_client_id_;
     // Discovery walks due, per held topic; last intro per topic (bounded by known_topics_max).
-    std::set<std::tuple<TimePoint, std::string, int>> discovery_due_;  // (due, topic, round)
-    void schedule_discovery(const std::string& topic, TimePoint when, int round);
+    struct DiscoveryDue {
+        TimePoint due;
+        std::string topic;
+        int round = 0;
+        TimePoint last_directory_read{};  // by this topic's discovery rounds
+        bool read_directory = false;      // this round asks the directory whatever its number
+        bool operator<(const DiscoveryDue& o) const {  // one entry per topic
+            return std::tie(due, topic) < std::tie(o.due, o.topic);
+        }
+    };
+    std::set<DiscoveryDue> discovery_due_;
+    void schedule_discovery(DiscoveryDue d);
     void discover_soon(const std::string& topic, TimePoint when);
     std::map<std::string, TimePoint> intro_sent_;
     DirectoryPort* directory_ = nullptr;

@@ -177,49 +177,58 @@ void NodeCore::topic_adopted(TimePoint now, const std::string& topic) {
     }
     if (!gossip_.add_topic(topic)) return;
     for (const auto& k : known_.get(topic, now)) link_peer(now, topic, k);
-    schedule_discovery(topic, now + config_.params.discovery_first, 0);
+    schedule_discovery({now + config_.params.discovery_first, topic, 0, {}, true});
 }
 
 // Sooner than planned, keeping the round (its gap keeps growing: a mailbox whose only link keeps
 // leaving must not look every 2 s).
 void NodeCore::discover_soon(const std::string& topic, TimePoint when) {
-    int round = 1;
+    DiscoveryDue soon{when, topic, 1, {}, true};  // alone: the directory may name others
     for (const auto& d : discovery_due_)
-        if (std::get<1>(d) == topic) {
-            if (std::get<0>(d) <= when) return;  // due sooner anyway
-            round = std::max(round, std::get<2>(d));
+        if (d.topic == topic) {
+            if (d.due <= when) return;  // due sooner anyway
+            soon.round = std::max(soon.round, d.round);
+            soon.last_directory_read = d.last_directory_read;
         }
-    schedule_discovery(topic, when, round);
+    schedule_discovery(std::move(soon));
 }
 
 // One entry per topic (an evaporated and retaken topic, or an early round, must not start a
 // second chain of rounds).
-void NodeCore::schedule_discovery(const std::string& topic, TimePoint when, int round) {
-    std::erase_if(discovery_due_, [&](const auto& d) { return std::get<1>(d) == topic; });
-    discovery_due_.insert({when, topic, round});
+void NodeCore::schedule_discovery(DiscoveryDue d) {
+    std::erase_if(discovery_due_, [&](const DiscoveryDue& o) { return o.topic == d.topic; });
+    discovery_due_.insert(std::move(d));
 }
 
 // Discovery walks: the same biased walks a lookup uses, from the mailbox itself; every mailbox
 // of the topic they meet (or that a node on the way knows) is linked in on_walk_result. The
 // gossip engine turns whatever links result into a tree (duplicates prune redundant links).
 void NodeCore::run_discovery(TimePoint now) {
-    while (!discovery_due_.empty() && std::get<0>(*discovery_due_.begin()) <= now) {
-        auto [when, topic, round] = *discovery_due_.begin();
+    while (!discovery_due_.empty() && discovery_due_.begin()->due <= now) {
+        DiscoveryDue d = *discovery_due_.begin();
         discovery_due_.erase(discovery_due_.begin());
+        const std::string& topic = d.topic;
+        const int round = d.round;
         if (!mailbox_.holds(topic)) continue;  // evaporated: its entry ends here
+        // NodeParams::discovery_directory_rounds: the first rounds, then a period apart.
+        const bool read_directory =
+            d.read_directory || round < config_.params.discovery_directory_rounds ||
+            now - d.last_directory_read >= Duration(config_.params.discovery_period);
+        // (A client's lookup walking for the topic skips this round: it reads when it needs.)
+        if (read_directory && !lookups_.contains(topic)) d.last_directory_read = now;
         // Gaps double from discovery_second - discovery_first up to discovery_period: the
         // hints of mailboxes elected at the same moment reach level 0 within seconds but
         // level 1 and 2 only at their neighbours' next refresh (up to hint_refresh later).
         Duration gap = config_.params.discovery_second - config_.params.discovery_first;
         for (int i = 0; i < round && gap < Duration(config_.params.discovery_period); ++i) gap *= 2;
         const Duration next = std::min(gap, Duration(config_.params.discovery_period));
-        discovery_due_.insert({now + next, topic, round + 1});
+        discovery_due_.insert({now + next, topic, round + 1, d.last_directory_read, false});
         maybe_recruit_backup(now, topic);  // before this round's walks: the last one found nobody
         if (lookups_.contains(topic)) continue;  // a client's lookup is walking already
         Lookup& l = lookups_[topic];
         l.discovery = true;
         l.generation = fresh_id();
-        directory_query(now, topic, l.generation);
+        if (read_directory) directory_query(now, topic, l.generation);
         l.deadline = now + config_.params.lookup_timeout;
         schedule(l.deadline, TimerKind::lookup_deadline);
         ++stats_.discovery_walks;

@@ -77,6 +77,12 @@ struct NodeParams {
     std::chrono::seconds discovery_first{2};
     std::chrono::seconds discovery_second{30};  // then gaps double up to discovery_period
     std::chrono::seconds discovery_period{600};
+    // Discovery asks the directory beside its walks at the first rounds (the races of a new
+    // topic's elections are decided within seconds; a mailbox elected later asks at its own first
+    // rounds and links to those it finds), at the rounds a period apart, and when a mailbox is
+    // left alone; the rounds between walk only. Every round asking was four reads of five in the
+    // all-users Higgs replay, each a DHT search (docs/dissemination.md, "Discovery").
+    int discovery_directory_rounds = 2;
     // A home node that knows mailboxes of a topic its mailbox did not name tells that mailbox
     // (MailboxIntro), at most once per topic per this interval.
     std::chrono::seconds intro_interval{30};

@@ -55,6 +55,8 @@ ElmoStackConfig elmo_stack_from(const std::map<std::string, std::string>& params
         {"discovery_first", [&](double v) { n.discovery_first = secs(v); }},
         {"discovery_second", [&](double v) { n.discovery_second = secs(v); }},
         {"discovery_period", [&](double v) { n.discovery_period = secs(v); }},
+        {"discovery_directory_rounds",
+         [&](double v) { n.discovery_directory_rounds = static_cast<int>(v); }},
         {"intro_interval", [&](double v) { n.intro_interval = secs(v); }},
         {"use_directory", [&](double v) { n.use_directory = v != 0; }},
         {"arbitrated_election", [&](double v) { n.arbitrated_election = v != 0; }},

@@ -202,10 +202,7 @@ void SimNode::deliver_directory_answers(TimePoint t) {
 void SimNode::Directory::announce(const DirectoryKey& key, std::uint64_t value_id,
                                   ByteView value, DirectoryValueKind kind) {
     if (!n_.dht_) return;
-    auto v = std::make_shared<dht::Value>(value.data(), value.size());
-    v->id = value_id;
-    v->type = dht_value_type(kind);
-    n_.dht_->put(dht::InfoHash(key.data(), key.size()), std::move(v));
+    n_.dht_->put(dht::InfoHash(key.data(), key.size()), directory_value(value_id, value, kind));
     n_.dht_next_ = n_.now();  // only periodic() makes the DHT act on the new operation
 }
 
@@ -217,19 +214,16 @@ void SimNode::Directory::query(std::uint64_t query_id, const DirectoryKey& key,
     }
     auto values = std::make_shared<std::vector<Bytes>>();
     SimNode* node = &n_;
-    n_.dht_->get(
-        dht::InfoHash(key.data(), key.size()),
-        [values](const std::vector<std::shared_ptr<dht::Value>>& vs) {
-            for (const auto& v : vs)
-                if (v && values->size() < max_directory_values) values->emplace_back(v->data.begin(), v->data.end());
-            return true;
+    directory_read(
+        *n_.dht_, dht::InfoHash(key.data(), key.size()), kind,
+        [values](ByteView v) {
+            if (values->size() < max_directory_values) values->emplace_back(v.begin(), v.end());
         },
-        [node, query_id, values](bool, const std::vector<std::shared_ptr<dht::Node>>& nodes) {
+        [node, query_id, values](const std::vector<std::shared_ptr<dht::Node>>& nodes) {
             node->directory_answers_pending_.push_back(
                 {query_id, std::move(*values), closest_nodes(nodes, &endpoint_from)});
             node->dht_next_ = std::min(node->dht_next_, node->now());
-        },
-        of_kind(kind), dht::Where().valueType(dht_value_type(kind)));
+        });
     n_.dht_next_ = n_.now();
 }
 

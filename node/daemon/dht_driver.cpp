@@ -194,10 +194,7 @@ void DhtDriver::announce(const DirectoryKey& key, std::uint64_t value_id, ByteVi
                          DirectoryValueKind kind) {
     ++stats_.directory_announces;
     try {
-        auto v = std::make_shared<dht::Value>(value.data(), value.size());
-        v->id = value_id;
-        v->type = dht_value_type(kind);
-        dht_->put(dht::InfoHash(key.data(), key.size()), std::move(v));
+        dht_->put(dht::InfoHash(key.data(), key.size()), directory_value(value_id, value, kind));
     } catch (const std::exception& e) {
         ++stats_.exceptions;
         log_.debug("dht", "announce failed: ", e.what());
@@ -207,24 +204,18 @@ void DhtDriver::announce(const DirectoryKey& key, std::uint64_t value_id, ByteVi
 
 void DhtDriver::query(std::uint64_t query_id, const DirectoryKey& key, DirectoryValueKind kind) {
     ++stats_.directory_queries;
-    constexpr std::size_t max_values = max_directory_values;
     auto values = std::make_shared<std::vector<Bytes>>();
     auto answers = answers_;
     try {
-        dht_->get(
-            dht::InfoHash(key.data(), key.size()),
-            [values](const std::vector<std::shared_ptr<dht::Value>>& vs) {
-                for (const auto& v : vs)
-                    if (v && values->size() < max_values)
-                        values->emplace_back(v->data.begin(), v->data.end());
-                return true;
+        directory_read(
+            *dht_, dht::InfoHash(key.data(), key.size()), kind,
+            [values](ByteView v) {
+                if (values->size() < max_directory_values) values->emplace_back(v.begin(), v.end());
             },
-            [answers, values, query_id](bool,
-                                        const std::vector<std::shared_ptr<dht::Node>>& nodes) {
+            [answers, values, query_id](const std::vector<std::shared_ptr<dht::Node>>& nodes) {
                 answers->push_back(DirectoryAnswer{query_id, std::move(*values),
                                                    closest_nodes(nodes, &endpoint_from)});
-            },
-            of_kind(kind), dht::Where().valueType(dht_value_type(kind)));
+            });
     } catch (const std::exception& e) {
         ++stats_.exceptions;
         answers_->push_back(DirectoryAnswer{query_id, {}, {}});  // every query is answered

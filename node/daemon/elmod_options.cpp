@@ -335,6 +335,10 @@ std::vector<Spec> make_specs() {
                                ELMOD_FIELD(node.discovery_second), 0, day));
     s.push_back(seconds_option("node.discovery_period", "then a discovery walk this often",
                                ELMOD_FIELD(node.discovery_period), 1, day));
+    s.push_back(integer("node.discovery_directory_rounds",
+                        "discovery rounds that ask the DHT directory before it is asked only "
+                        "once a period",
+                        ELMOD_FIELD(node.discovery_directory_rounds), 0, 1000));
     s.push_back(seconds_option("node.intro_interval",
                                "a mailbox is introduced at most this often per topic",
                                ELMOD_FIELD(node.intro_interval), 0, day));

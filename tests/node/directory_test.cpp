@@ -342,6 +342,34 @@ TEST(NodeDirectory, APendingQueryIsTakenOverNotRepeated) {
     EXPECT_GE(s.c.core(1).stats().directory_queries_joined, 1u);
 }
 
+// Discovery asks the directory at a new mailbox's first two rounds (where the races of a topic's
+// elections are decided), then once a discovery_period; the rounds between walk only. Asking at
+// every round was four directory reads of five in the all-users Higgs replay.
+TEST(NodeDirectory, DiscoveryAsksTheDirectoryAtTheFirstRoundsThenOncePerPeriod) {
+    SplitWorld s;  // node 0 took "t" a few seconds ago: rounds at +2, +30, +86, +198, +422, +870
+    const TimePoint start = s.c.now() - 10s;  // SplitWorld ran 10 s
+    std::size_t asked = 0;
+    auto run_until = [&](Duration t) {  // answers node 0's queries as they come
+        while (s.c.now() - start < t) {
+            s.c.run_for(1s);
+            asked += queries_for(s.dht, 0, "t");
+            s.dht.answer(s.c, 0);
+        }
+    };
+    run_until(60s);
+    ASSERT_TRUE(s.c.core(0).mailbox().holds("t"));
+    EXPECT_GE(asked, 2u) << "the first two rounds ask";
+    asked = 0;
+    const auto walks = s.c.core(0).stats().discovery_walks;
+    run_until(800s);
+    EXPECT_EQ(asked, 0u) << "the rounds at +86, +198 and +422 s walk only";
+    EXPECT_EQ(s.c.core(0).stats().discovery_walks, walks + 3);
+    run_until(1000s);
+    EXPECT_EQ(asked, 1u) << "the round at +870 s, a period after the last ask";
+    run_until(1600s);
+    EXPECT_EQ(asked, 2u) << "and a period later";
+}
+
 // Beyond max_directory_queries in flight a lookup walks alone, and still succeeds.
 TEST(NodeDirectory, BeyondTheBoundLookupsWalkAlone) {
     NodeCoreConfig base;
