@@ -9,7 +9,6 @@
 #include <cstring>
 #include <functional>
 #include <memory>
-#include <string>
 #include <vector>
 
 #include "node/ports.hpp"
@@ -41,27 +40,30 @@ inline std::shared_ptr<dht::Value> directory_value(std::uint64_t id, ByteView by
     return v;
 }
 
-// Reads the values of one kind stored under `key` (both drivers): on_value for each value an
-// answer carries (the same value may come from several storing nodes), then on_done once with the
-// nodes the search ended at. Throws what OpenDHT throws.
-using DirectoryValueSink = std::function<void(ByteView)>;
-using DirectoryReadDone = std::function<void(const std::vector<std::shared_ptr<dht::Node>>&)>;
+// Reads the values of one kind stored under `key` (both drivers): on_done once, with the values
+// the answers carried (at most max_directory_values; the same value may come from several storing
+// nodes) and the nodes the search ended at. Throws what OpenDHT throws.
+using DirectoryReadDone =
+    std::function<void(std::vector<Bytes>, const std::vector<std::shared_ptr<dht::Node>>&)>;
 inline void directory_read(dht::Dht& dht, const dht::InfoHash& key, DirectoryValueKind kind,
-                           DirectoryValueSink on_value, DirectoryReadDone on_done) {
+                           DirectoryReadDone on_done) {
     // A plain get, paged by OpenDHT 2.4 (one request per storing node for the ids, then one per
     // value): Dht::query's Select would take one request per node, but it keeps only the first
     // answer that carries fields (FieldValueIndex::containedIn compares which fields two
     // answers have, not their values), so entries stored on other nodes would be lost
-    // (docs/dissemination.md, "What the DHT costs").
+    // (docs/dissemination.md, "Tried and not kept").
+    auto values = std::make_shared<std::vector<Bytes>>();
     dht.get(
         key,
-        [on_value](const std::vector<std::shared_ptr<dht::Value>>& vs) {
+        [values](const std::vector<std::shared_ptr<dht::Value>>& vs) {
             for (const auto& v : vs)
-                if (v) on_value(ByteView(v->data.data(), v->data.size()));
+                if (v && values->size() < max_directory_values)
+                    values->emplace_back(v->data.begin(), v->data.end());
             return true;
         },
-        [on_done = std::move(on_done)](bool, const std::vector<std::shared_ptr<dht::Node>>& nodes) {
-            on_done(nodes);
+        [values, on_done = std::move(on_done)](
+            bool, const std::vector<std::shared_ptr<dht::Node>>& nodes) {
+            on_done(std::move(*values), nodes);
         },
         of_kind(kind), dht::Where().valueType(dht_value_type(kind)));
 }

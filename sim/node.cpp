@@ -212,18 +212,14 @@ void SimNode::Directory::query(std::uint64_t query_id, const DirectoryKey& key,
         n_.directory_answers_pending_.push_back({query_id, {}, {}});
         return;
     }
-    auto values = std::make_shared<std::vector<Bytes>>();
     SimNode* node = &n_;
-    directory_read(
-        *n_.dht_, dht::InfoHash(key.data(), key.size()), kind,
-        [values](ByteView v) {
-            if (values->size() < max_directory_values) values->emplace_back(v.begin(), v.end());
-        },
-        [node, query_id, values](const std::vector<std::shared_ptr<dht::Node>>& nodes) {
-            node->directory_answers_pending_.push_back(
-                {query_id, std::move(*values), closest_nodes(nodes, &endpoint_from)});
-            node->dht_next_ = std::min(node->dht_next_, node->now());
-        });
+    directory_read(*n_.dht_, dht::InfoHash(key.data(), key.size()), kind,
+                   [node, query_id](std::vector<Bytes> values,
+                                    const std::vector<std::shared_ptr<dht::Node>>& nodes) {
+                       node->directory_answers_pending_.push_back(
+                           {query_id, std::move(values), closest_nodes(nodes, &endpoint_from)});
+                       node->dht_next_ = std::min(node->dht_next_, node->now());
+                   });
     n_.dht_next_ = n_.now();
 }
 

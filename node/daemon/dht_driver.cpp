@@ -204,18 +204,14 @@ void DhtDriver::announce(const DirectoryKey& key, std::uint64_t value_id, ByteVi
 
 void DhtDriver::query(std::uint64_t query_id, const DirectoryKey& key, DirectoryValueKind kind) {
     ++stats_.directory_queries;
-    auto values = std::make_shared<std::vector<Bytes>>();
     auto answers = answers_;
     try {
-        directory_read(
-            *dht_, dht::InfoHash(key.data(), key.size()), kind,
-            [values](ByteView v) {
-                if (values->size() < max_directory_values) values->emplace_back(v.begin(), v.end());
-            },
-            [answers, values, query_id](const std::vector<std::shared_ptr<dht::Node>>& nodes) {
-                answers->push_back(DirectoryAnswer{query_id, std::move(*values),
-                                                   closest_nodes(nodes, &endpoint_from)});
-            });
+        directory_read(*dht_, dht::InfoHash(key.data(), key.size()), kind,
+                       [answers, query_id](std::vector<Bytes> values,
+                                           const std::vector<std::shared_ptr<dht::Node>>& nodes) {
+                           answers->push_back(DirectoryAnswer{
+                               query_id, std::move(values), closest_nodes(nodes, &endpoint_from)});
+                       });
     } catch (const std::exception& e) {
         ++stats_.exceptions;
         answers_->push_back(DirectoryAnswer{query_id, {}, {}});  // every query is answered

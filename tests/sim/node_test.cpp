@@ -185,8 +185,11 @@ struct KeyProbe {
         std::set<std::string> seen;
         sim.node(h).with_dht([&](dht::Dht& d) {
             directory_read(
-                d, key, kind, [&](ByteView v) { seen.insert(std::string(v.begin(), v.end())); },
-                [&](const std::vector<std::shared_ptr<dht::Node>>&) { done = true; });
+                d, key, kind,
+                [&](std::vector<Bytes> values, const std::vector<std::shared_ptr<dht::Node>>&) {
+                    for (const auto& v : values) seen.emplace(v.begin(), v.end());
+                    done = true;
+                });
         });
         sim.run_until([&] { return done; }, sim.now() + 60s);
         return seen;
