@@ -190,6 +190,15 @@ bool GossipEngine::publish(TimePoint now, const wire::Event& event, bool late) {
     return fresh;
 }
 
+bool GossipEngine::note_held(TimePoint now, const std::string& topic, const wire::EventId& id) {
+    now = advance(now);
+    auto it = topics_.find(topic);
+    if (it == topics_.end()) return false;
+    bool fresh = it->second.tree.note_held(id, now);
+    reschedule(it);
+    return fresh;
+}
+
 void GossipEngine::on_message(TimePoint now, const Endpoint& from,
                               const wire::GossipMessage& message) {
     now = advance(now);

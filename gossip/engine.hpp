@@ -68,6 +68,10 @@ class GossipEngine {
     // `late`: an event a client carried in from elsewhere (a poll's hand-in), which peers may
     // well have: sent as a late copy, so that it does not prune the links it crosses.
     bool publish(TimePoint now, const wire::Event& event, bool late = false);
+    // An event the node holds without having sent it (its history restored from a journal at a
+    // restart): remembered, not sent, so that the digests offer it to the peers that lack it.
+    // False if the topic is not held or the id was seen already.
+    bool note_held(TimePoint now, const std::string& topic, const wire::EventId& id);
     // A gossip message that arrived from `from` (the datagram's source).
     void on_message(TimePoint now, const Endpoint& from, const wire::GossipMessage& message);
 

@@ -130,6 +130,12 @@ bool TopicTree::publish(const wire::Event& event, bool late, TimePoint now) {
     return true;
 }
 
+bool TopicTree::note_held(const wire::EventId& id, TimePoint now) {
+    if (seen_.contains(id)) return false;
+    remember(id, now);
+    return true;
+}
+
 void TopicTree::on_gossip(const std::optional<NodeId>& from, const wire::GossipEvent& g,
                           TimePoint now) {
     const wire::EventId& id = g.event.id;

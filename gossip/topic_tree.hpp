@@ -69,6 +69,9 @@ class TopicTree {
     // sent to every peer. False if already seen (nothing sent).
     // `late`: a hand-in, sent as a repair copy (see GossipEngine::publish).
     bool publish(const wire::Event& event, bool late, TimePoint now);
+    // An event held here but never sent (restored at a restart): remembered only, so that the
+    // digests list it. False if already seen.
+    bool note_held(const wire::EventId& id, TimePoint now);
     // Every input below comes from a known peer, except that `from` may be empty for an event
     // from a stranger (delivered and forwarded; nobody to prune or make eager).
     void on_gossip(const std::optional<NodeId>& from, const wire::GossipEvent& g, TimePoint now);

@@ -309,6 +309,12 @@ StoreResult Mailbox::store_event(const wire::Event& event, TimePoint now) {
         ++counters_.refused_budget;
         return StoreResult::refused_budget;
     }
+    // Arrival numbers start from the wall clock (1,024 per ms), not from 1: a client's poll
+    // cursor names a number of this mailbox, and one it got before a restart (the journal
+    // restores events, not their numbers) must not lie ahead of the new numbers, or the polls
+    // would skip the restored history and what arrives next (ElmodHeavy, docs/daemon.md).
+    const std::int64_t wall_ms = wall_clock_.to_unix_ms(now_);
+    if (wall_ms > 0) next_seq_ = std::max(next_seq_, static_cast<std::uint64_t>(wall_ms) * 1024);
     count_drops(t->history.insert(event, bytes, drop_at, limit, next_seq_++, now_));
     due_ = std::min(due_, drop_at);
     ++counters_.events_stored;

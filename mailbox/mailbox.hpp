@@ -158,7 +158,7 @@ private:
     MailboxParams params_;
     WallClock wall_clock_;
     TopicMap topics_;
-    std::uint64_t next_seq_ = 1;              // arrival numbers, never reused across topics
+    std::uint64_t next_seq_ = 1;  // arrival numbers, never reused across topics or restarts
     TimePoint now_ = TimePoint::min();
     TimePoint due_ = TimePoint::max();        // lower bound of the next time-driven drop
     std::vector<LapsedRegistration> pending_lapsed_;

@@ -249,6 +249,18 @@ TimePoint NodeCore::topics_restored(TimePoint now) {
         for (const auto& l : mailbox_.links(topic))
             known_.learn(topic, wire::NodeAddr::from(l.id, l.endpoint), now);
         topic_adopted(now, topic);
+        // The restored history goes into the digests: an event this node stored just before it
+        // died may be on no other mailbox (its forwards died with it), and only the digests
+        // would ever offer it; the peers dedup what they have (ElmodHeavy, docs/daemon.md).
+        for (const auto& id : mailbox_.ids(topic)) gossip_.note_held(now, topic, id);
+        // The newest events again to the restored registrations (NodeParams::
+        // restart_repush_events): their pushes may have died with the process.
+        const auto history = mailbox_.events_since(topic, 0).events;
+        const std::size_t n = std::min(history.size(), config_.params.restart_repush_events);
+        for (std::size_t i = history.size() - n; i < history.size(); ++i) {
+            push_to_clients(now, history[i]);
+            ++stats_.restart_repushes;
+        }
     }
     return next_wakeup();
 }

@@ -77,6 +77,7 @@ struct NodeStats {
     std::uint64_t gossip_hops_sum = 0;
     std::uint64_t events_from_gossip_far = 0;
     std::uint64_t push_messages = 0;  // ClientPush datagrams sent (one per home node)
+    std::uint64_t restart_repushes = 0;  // restored events pushed again at a restart
     std::uint64_t polls_served = 0;
     std::uint64_t poll_events_sent = 0;
     std::uint64_t poll_replies_truncated = 0;  // `more` set: the client polls again
@@ -169,6 +170,7 @@ struct NodeStats {
         gossip_hops_sum += o.gossip_hops_sum;
         events_from_gossip_far += o.events_from_gossip_far;
         push_messages += o.push_messages;
+        restart_repushes += o.restart_repushes;
         polls_served += o.polls_served;
         poll_events_sent += o.poll_events_sent;
         poll_replies_truncated += o.poll_replies_truncated;
@@ -208,7 +210,7 @@ struct NodeStats {
 };
 
 static_assert(sizeof(NodeStats) ==
-                  sizeof(std::uint64_t) * (78 + wire::decode_error_code_count + 38),
+                  sizeof(std::uint64_t) * (79 + wire::decode_error_code_count + 38),
               "NodeStats gained a field: add it to operator+=");
 
 }  // namespace elmo

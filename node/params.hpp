@@ -144,6 +144,14 @@ struct NodeParams {
 
     // --- clients at this home node ---
     std::size_t max_clients = 10'000;         // sessions beyond this are refused
+
+    // --- restart from a journal (the daemon) ---
+    // The newest restored events of each topic pushed again to its restored registrations: the
+    // journal holds an event as soon as it is stored, before its pushes leave, so a node killed
+    // in between comes back with events its clients never got, and those clients, connected
+    // elsewhere all along, have no reason to poll (docs/daemon.md, "Restart"). Clients drop the
+    // copies they have. 0: off.
+    std::size_t restart_repush_events = 32;
 };
 
 }  // namespace elmo

@@ -526,12 +526,15 @@ void write_timeseries_csv(std::ostream& out, const DeliveryReport& report) {
     }
 }
 
-void write_late_pairs_csv(std::ostream& out, const DeliveryReport& report) {
+void write_late_pairs_csv(std::ostream& out, const DeliveryReport& report,
+                          const std::vector<std::uint32_t>& names) {
+    auto name = [&](MetricsClient c) { return c < names.size() ? names[c] : c; };
     out << "# topic,publisher,subscriber,published_s,accepted_s,due_s,delivered_s,"
            "online_at_publication\n";
     char buf[160];
     for (const auto& l : report.late_samples) {
-        std::snprintf(buf, sizeof buf, ",%u,%u,%.3f,%.3f,%.3f,%.3f,%d\n", l.publisher, l.subscriber,
+        std::snprintf(buf, sizeof buf, ",%u,%u,%.3f,%.3f,%.3f,%.3f,%d\n", name(l.publisher),
+                      name(l.subscriber),
                       l.published_s, l.accepted_s, l.due_s, l.delivered_s,
                       l.online_at_publication ? 1 : 0);
         out << l.topic << buf;

@@ -286,7 +286,10 @@ std::optional<double> recovery_seconds(const std::vector<WindowRow>& series, dou
 void write_timeseries_csv(std::ostream& out, const DeliveryReport& report);
 // The split's per-window same-side and cross-side pairs (SplitReport::series) as CSV.
 void write_split_csv(std::ostream& out, const SplitReport& report);
-// The late pairs sampled (DeliveryReport::late_samples) as CSV.
-void write_late_pairs_csv(std::ostream& out, const DeliveryReport& report);
+// The late pairs sampled (DeliveryReport::late_samples) as CSV. `names`, if not empty, gives each
+// metrics client the name to print (a replay's trace client id), so that a row can be traced back
+// to its trace.
+void write_late_pairs_csv(std::ostream& out, const DeliveryReport& report,
+                          const std::vector<std::uint32_t>& names = {});
 
 }  // namespace elmo::sim

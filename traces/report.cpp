@@ -123,7 +123,7 @@ Result<Unit, std::string> write_report(const std::string& dir, const ReplayData&
         auto n = open("nodes.csv");
         sim::write_nodes_csv(n, d.nodes);
         auto l = open("late_pairs.csv");
-        sim::write_late_pairs_csv(l, d.delivery);
+        sim::write_late_pairs_csv(l, d.delivery, d.client_names);
     }
     {
         // Nodes counted in the load summary (up at the end), busiest first.

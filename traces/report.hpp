@@ -31,6 +31,9 @@ struct ReplayData {
     std::vector<TopicPattern> mailbox_pattern;
     std::optional<double> failure_s;  // since the start of the run
     double window_s = 10;
+    // The trace's client id of each metrics client, for late_pairs.csv; empty when they are the
+    // same (the cluster replay numbers its clients by trace id).
+    std::vector<std::uint32_t> client_names;
 };
 
 // The judged pairs' counts of a delivery report as summary entries (pairs, pending_pairs,

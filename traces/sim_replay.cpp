@@ -1,6 +1,7 @@
 #include "traces/sim_replay.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -86,6 +87,7 @@ class SimReplay {
     sim::ElmoStackConfig stack_;
     std::shared_ptr<const sim::ClientCoreFactory> factory_;
     std::unordered_map<std::uint32_t, sim::ClientId> client_ids_;  // lookups only
+    std::vector<std::uint32_t> trace_ids_;                          // by sim::ClientId
     std::vector<Slot> slots_;
     std::vector<std::vector<std::uint32_t>> transitions_;   // per client, ms, online first
     std::unordered_map<std::uint32_t, HostId> node_hosts_;  // trace node id -> host; lookups
@@ -123,6 +125,8 @@ sim::ClientId SimReplay::client(std::uint32_t trace_id) {
     const HostId home = live.empty() ? 0 : live[h % live.size()];
     const sim::ClientId c = clients_->add(home);
     client_ids_.emplace(trace_id, c);
+    assert(c == trace_ids_.size());  // clients are added here only, numbered in order
+    trace_ids_.push_back(trace_id);
     slots_.emplace_back();
     transitions_.emplace_back();
     return c;
@@ -411,6 +415,7 @@ Result<ReplayData, std::string> SimReplay::run() {
             return sim::held_by_live_mailbox(*sim_, topic, id);
         });
     if (failure_) d.failure_s = secs(*failure_);
+    d.client_names = trace_ids_;
     const std::uint32_t mf = to_ms(measure_from), mt = to_ms(end_trace_);
     for (const auto& x : deliveries_)
         if (x.pub_ms >= mf && x.pub_ms < mt && online_at(x.client, x.pub_ms))

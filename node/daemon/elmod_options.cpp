@@ -387,6 +387,10 @@ std::vector<Spec> make_specs() {
                         ELMOD_FIELD(node.max_pending_publications), 1, 1'000'000));
     s.push_back(integer("node.max_clients", "client sessions beyond this are refused",
                         ELMOD_FIELD(node.max_clients), 1, big));
+    s.push_back(integer("node.restart_repush_events",
+                        "newest restored events per topic pushed again to the restored "
+                        "registrations at a restart",
+                        ELMOD_FIELD(node.restart_repush_events), 0, 100'000));
 
     // ---- MailboxParams (mailbox/params.hpp documents each) ----
     s.push_back(integer("mailbox.capacity_topics", "topics held at once",

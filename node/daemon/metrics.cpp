@@ -148,6 +148,9 @@ void node_stats(Text& t, const NodeStats& n) {
     t.counter("pushes_relayed_total", "Deliver frames sent to clients.", n.pushes_relayed);
     t.counter("pushes_no_session_total", "Pushes for clients not connected here (dropped).",
               n.pushes_no_session);
+    t.counter("restart_repushes_total",
+              "Restored events pushed again to restored registrations at the start.",
+              n.restart_repushes);
     t.counter("polls_served_total", "Polls served as a mailbox.", n.polls_served);
     t.counter("mailboxes_lost_total", "Mailboxes declared dead after missed pings.",
               n.mailboxes_lost);

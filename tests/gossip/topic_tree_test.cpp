@@ -247,6 +247,29 @@ TEST_F(TreeTest, DigestWantIsServedAsRepairs) {
     EXPECT_TRUE(tree().is_eager(node_id(1)));
 }
 
+TEST_F(TreeTest, HeldEventsAreOfferedByDigestsButNotSent) {
+    // A restarted mailbox's history, restored from its journal: an event it stored just before
+    // it died may be on no other mailbox, so the digests must list it; sending it to every peer
+    // at once would be a burst of copies they mostly have.
+    const auto& p = engine_.params();
+    auto restored = make_event("t", 1);
+    EXPECT_TRUE(engine_.note_held(t0, "t", restored.id));
+    EXPECT_FALSE(engine_.note_held(t0, "t", restored.id));  // seen already
+    EXPECT_FALSE(engine_.note_held(t0, "unheld", restored.id));
+    EXPECT_TRUE(port_.sent_of<wire::GossipEvent>(1).empty());
+    engine_.on_timer(t0 + p.digest_period);
+    for (int n = 1; n <= 3; ++n) {
+        auto d = port_.sent_of<wire::Digest>(n);
+        ASSERT_EQ(d.size(), 1u) << n;
+        EXPECT_EQ(d[0].ids, std::vector<wire::EventId>{restored.id});
+    }
+    // A peer that lacks it gets it as a repair.
+    port_.store.emplace(restored.id, restored);
+    from(1, wire::DigestWant{"t", {restored.id}}, t0 + p.digest_period + 10ms);
+    ASSERT_EQ(port_.sent_of<wire::GossipEvent>(1).size(), 1u);
+    EXPECT_EQ(port_.sent_of<wire::GossipEvent>(1)[0].kind, wire::GossipKind::repair);
+}
+
 TEST_F(TreeTest, DigestsListWhatEachPeerHasNotAcknowledged) {
     const auto& p = engine_.params();
     auto a = make_event("t", 1), b = make_event("t", 2), fresh = make_event("t", 3);

@@ -222,6 +222,25 @@ TEST(MailboxPoll, EventsSinceACursorIncludesLateArrivalsWithOldTimestamps) {
     EXPECT_EQ(m.events_since("a", next.cursor).cursor, next.cursor);
 }
 
+TEST(MailboxPoll, ACursorFromBeforeARestartSkipsNothingOfTheNextIncarnation) {
+    // A daemon restarts from its journal with a fresh Mailbox: it restores the events, not their
+    // arrival numbers. A client that polled the old incarnation keeps its cursor; its next poll
+    // must still get the restored history and whatever arrives after the restart.
+    Mailbox before = holding("a");
+    for (std::uint64_t s = 1; s <= 50; ++s)
+        ASSERT_EQ(before.store_event(make_event("a", s), t0 + s * 1ms), StoreResult::stored);
+    const std::uint64_t old_cursor = before.events_since("a", 0).cursor;
+
+    Mailbox after(MailboxParams{}, wall);
+    const TimePoint restart = t0 + 10s;
+    ASSERT_EQ(after.adopt_topic("a", restart), AdoptResult::adopted);
+    auto restored = make_event("a", 50), fresh = make_event("a", 51);
+    ASSERT_EQ(after.store_event(restored, restart), StoreResult::stored);
+    ASSERT_EQ(after.store_event(fresh, restart + 1s), StoreResult::stored);
+    EXPECT_EQ(ids_of(after.events_since("a", old_cursor).events),
+              (std::vector<wire::EventId>{restored.id, fresh.id}));
+}
+
 TEST(MailboxBudget, StoredBytesBudgetRefusesGrowthButAFullTopicStillRotates) {
     const std::size_t b = event_bytes(make_event("a", 1));
     MailboxParams p;

@@ -72,6 +72,7 @@ public:
             node->core = std::make_unique<NodeCore>(cfg, node->datagrams, node->overlay,
                                                     node->clients);
             nodes_.push_back(std::move(node));
+            configs_.push_back(cfg);
         }
     }
 
@@ -90,6 +91,17 @@ public:
         for (auto& n : nodes_) n->wake = n->core->on_start(now_);
     }
     void kill(std::size_t i) { nodes_[i]->alive = false; }
+    // Node i comes back as the daemon restarts one: a fresh core with the same id and address,
+    // its mailbox filled by `restore` (what the journal held) before on_start, then
+    // topics_restored. Its clients' sessions died with the old core.
+    void restart(std::size_t i, const std::function<void(mailbox::Mailbox&, TimePoint)>& restore) {
+        auto& n = *nodes_[i];
+        n.core = std::make_unique<NodeCore>(configs_[i], n.datagrams, n.overlay, n.clients);
+        restore(n.core->mailbox_for_restore(), now_);
+        n.core->on_start(now_);
+        n.wake = n.core->topics_restored(now_);
+        n.alive = true;
+    }
 
     // Runs until `until`, delivering datagrams and firing timers in time order.
     void run_until(TimePoint until) {
@@ -156,6 +168,7 @@ private:
     }
 
     std::vector<std::unique_ptr<Node>> nodes_;
+    std::vector<NodeCoreConfig> configs_;
     std::priority_queue<Packet, std::vector<Packet>, std::greater<>> queue_;
     std::uint64_t seq_ = 0;
     TimePoint now_ = TimePoint{} + std::chrono::hours(1);

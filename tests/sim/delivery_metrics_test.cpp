@@ -88,6 +88,21 @@ TEST(DeliveryMetrics, OfflineSubscriberIsJudgedFromItsReturn) {
     EXPECT_EQ(rep.late_pairs_new_subscriber, 1u);
 }
 
+TEST(DeliveryMetrics, LatePairsCsvNamesClientsByTheGivenNames) {
+    DeliveryRecorder r(config());
+    online_subscribers(r, 3);  // 0: the publisher
+    r.published(id(1), "t", 0, at(100));
+    r.accepted(id(1), at(100.1));
+    r.delivered(1, id(1), at(100.5));  // client 2 never gets it: one late pair
+    auto rep = r.report(at(900));
+    ASSERT_EQ(rep.late_samples.size(), 1u);
+    std::ostringstream by_index, by_name;
+    write_late_pairs_csv(by_index, rep);
+    write_late_pairs_csv(by_name, rep, {700, 701, 702});
+    EXPECT_NE(by_index.str().find("\nt,0,2,"), std::string::npos) << by_index.str();
+    EXPECT_NE(by_name.str().find("\nt,700,702,"), std::string::npos) << by_name.str();
+}
+
 TEST(DeliveryMetrics, GoingOfflineWithinTheMinuteMovesTheDeadlineToTheReturn) {
     DeliveryRecorder r(config());
     online_subscribers(r, 3);

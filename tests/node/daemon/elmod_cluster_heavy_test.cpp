@@ -4,11 +4,13 @@
 // subscriber of its topic exactly once (DESIGN 2.6), whatever node each client was homed at.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <map>
 #include <memory>
 
+#include "common/hash.hpp"
 #include "elmod_clients.hpp"
 #include "elmod_stop.hpp"
 #include "temp_dir.hpp"
@@ -59,14 +61,17 @@ TEST(ElmodHeavy, SixteenNodesHundredClientsFourKilledWhilePublishing) {
     // One publication per topic per second (clients 0..19 publish), 4 nodes killed at 10 s and
     // restarted at 20 s.
     std::map<std::string, std::set<wire::EventId>> published;
+    std::map<wire::EventId, int> published_second;
     std::uint64_t refused = 0;
     const auto start = std::chrono::steady_clock::now();
     for (int s = 0; s < publish_seconds; ++s) {
         for (int c = 0; c < topic_count; ++c) {
             auto id = clients[static_cast<std::size_t>(c)]->client->publish(
                 topic_of(c), Bytes(100, static_cast<std::uint8_t>(s)));
-            if (id.ok())
+            if (id.ok()) {
                 published[topic_of(c)].insert(*id);
+                published_second[*id] = s;
+            }
             else
                 ++refused;
         }
@@ -99,6 +104,54 @@ TEST(ElmodHeavy, SixteenNodesHundredClientsFourKilledWhilePublishing) {
             n += clients[static_cast<std::size_t>(c)]->accepted.size();
         return n;
     };
+    // Which pairs are missing, to trace them in the daemons' logs (ELMO_KEEP_TEST_DIR keeps them).
+    auto print_missing = [&](const char* what) {
+        std::printf("%s (test dir %s):\n", what, dir.path().c_str());
+        for (std::size_t i = 0; i < clients.size(); ++i) {
+            const auto& c = clients[i];
+            for (const auto& id : published[topic_of(static_cast<int>(i))])
+                if (!c->received.contains(id) && !c->accepted.contains(id))
+                    std::printf("  client-%zu (homes n%zu n%zu n%zu) %s event %s of second %d\n",
+                                i, i % node_count, (i + 5) % node_count, (i + 10) % node_count,
+                                topic_of(static_cast<int>(i)).c_str(),
+                                to_hex(ByteView(id.data(), 8)).c_str(), published_second[id]);
+        }
+        // The state of each client that lacks something: its home and mailbox (node index by
+        // port) and the counters that tell how it got its events.
+        auto node_of = [&](std::uint16_t port) {
+            for (std::size_t n = 0; n < specs.size(); ++n)
+                if (specs[n].client_port == port) return static_cast<int>(n);
+            return -1;
+        };
+        for (std::size_t i = 0; i < clients.size(); ++i) {
+            const auto& c = clients[i];
+            const auto& want = published[topic_of(static_cast<int>(i))];
+            if (std::all_of(want.begin(), want.end(), [&](const auto& id) {
+                    return c->received.contains(id) || c->accepted.contains(id);
+                }))
+                continue;
+            const auto& core = c->client->core();
+            const auto& st = core.stats();
+            const auto home = core.home();
+            auto t = core.topics().find(topic_of(static_cast<int>(i)));
+            std::printf(
+                "  client-%zu: home n%d, mailbox n%d (registered %d), connects %llu failovers "
+                "%llu, subscribe ok %llu, mailbox changes %llu, lost notices %llu, polls %llu "
+                "(results %llu, unreachable %llu, not held %llu), backfill polls %llu, "
+                "delivered %llu, outbox %zu\n",
+                i, home ? node_of(home->port) : -1,
+                t != core.topics().end() ? node_of(t->second.mailbox.endpoint.to_endpoint().port) : -1,
+                t != core.topics().end() ? int(t->second.registered) : -1,
+                (unsigned long long)st.connects, (unsigned long long)st.failovers,
+                (unsigned long long)st.subscribe_ok, (unsigned long long)st.mailbox_changes,
+                (unsigned long long)st.mailbox_lost_notices, (unsigned long long)st.polls_sent,
+                (unsigned long long)st.poll_results, (unsigned long long)st.polls_unreachable,
+                (unsigned long long)st.polls_not_held, (unsigned long long)st.backfill_polls,
+                (unsigned long long)st.events_delivered, core.outbox_size());
+        }
+    };
+    if (!run_until(io, 5s, [&] { return delivered().first == delivered().second; }))
+        print_missing("missing 5 s after the last publication");
     // Clients poll their mailboxes on reconnection and periodically; the deadline covers a
     // client whose home died and whose mailbox moved.
     const bool complete = run_until(io, 240s, [&] {
@@ -115,6 +168,7 @@ TEST(ElmodHeavy, SixteenNodesHundredClientsFourKilledWhilePublishing) {
         pairs ? double(got) / double(pairs) : 0.0, static_cast<unsigned long long>(duplicates),
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     EXPECT_TRUE(complete);
+    if (!complete) print_missing("never delivered");
     EXPECT_EQ(all_accepted(), static_cast<std::size_t>(topic_count * publish_seconds));
     EXPECT_EQ(duplicates, 0u);
 

@@ -1,8 +1,10 @@
 #pragma once
-// A fresh directory per test under the system temp dir, removed at the end of the test.
+// A fresh directory per test under the system temp dir, removed at the end of the test unless
+// ELMO_KEEP_TEST_DIR is set (to read the daemons' logs after a failure).
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 
@@ -18,6 +20,7 @@ public:
         std::filesystem::create_directories(path_);
     }
     ~TempDir() {
+        if (std::getenv("ELMO_KEEP_TEST_DIR") != nullptr) return;
         std::error_code ec;
         std::filesystem::remove_all(path_, ec);
     }
