@@ -534,8 +534,7 @@ void write_late_pairs_csv(std::ostream& out, const DeliveryReport& report,
     char buf[160];
     for (const auto& l : report.late_samples) {
         std::snprintf(buf, sizeof buf, ",%u,%u,%.3f,%.3f,%.3f,%.3f,%d\n", name(l.publisher),
-                      name(l.subscriber),
-                      l.published_s, l.accepted_s, l.due_s, l.delivered_s,
+                      name(l.subscriber), l.published_s, l.accepted_s, l.due_s, l.delivered_s,
                       l.online_at_publication ? 1 : 0);
         out << l.topic << buf;
     }

@@ -87,7 +87,7 @@ class SimReplay {
     sim::ElmoStackConfig stack_;
     std::shared_ptr<const sim::ClientCoreFactory> factory_;
     std::unordered_map<std::uint32_t, sim::ClientId> client_ids_;  // lookups only
-    std::vector<std::uint32_t> trace_ids_;                          // by sim::ClientId
+    std::vector<std::uint32_t> trace_ids_;                         // by sim::ClientId
     std::vector<Slot> slots_;
     std::vector<std::vector<std::uint32_t>> transitions_;   // per client, ms, online first
     std::unordered_map<std::uint32_t, HostId> node_hosts_;  // trace node id -> host; lookups

@@ -71,8 +71,7 @@ TEST(ElmodHeavy, SixteenNodesHundredClientsFourKilledWhilePublishing) {
             if (id.ok()) {
                 published[topic_of(c)].insert(*id);
                 published_second[*id] = s;
-            }
-            else
+            } else
                 ++refused;
         }
         if (s == 10)
@@ -111,8 +110,8 @@ TEST(ElmodHeavy, SixteenNodesHundredClientsFourKilledWhilePublishing) {
             const auto& c = clients[i];
             for (const auto& id : published[topic_of(static_cast<int>(i))])
                 if (!c->received.contains(id) && !c->accepted.contains(id))
-                    std::printf("  client-%zu (homes n%zu n%zu n%zu) %s event %s of second %d\n",
-                                i, i % node_count, (i + 5) % node_count, (i + 10) % node_count,
+                    std::printf("  client-%zu (homes n%zu n%zu n%zu) %s event %s of second %d\n", i,
+                                i % node_count, (i + 5) % node_count, (i + 10) % node_count,
                                 topic_of(static_cast<int>(i)).c_str(),
                                 to_hex(ByteView(id.data(), 8)).c_str(), published_second[id]);
         }
@@ -140,7 +139,8 @@ TEST(ElmodHeavy, SixteenNodesHundredClientsFourKilledWhilePublishing) {
                 "(results %llu, unreachable %llu, not held %llu), backfill polls %llu, "
                 "delivered %llu, outbox %zu\n",
                 i, home ? node_of(home->port) : -1,
-                t != core.topics().end() ? node_of(t->second.mailbox.endpoint.to_endpoint().port) : -1,
+                t != core.topics().end() ? node_of(t->second.mailbox.endpoint.to_endpoint().port)
+                                         : -1,
                 t != core.topics().end() ? int(t->second.registered) : -1,
                 (unsigned long long)st.connects, (unsigned long long)st.failovers,
                 (unsigned long long)st.subscribe_ok, (unsigned long long)st.mailbox_changes,
