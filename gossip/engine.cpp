@@ -227,8 +227,13 @@ void GossipEngine::on_join(TimePoint now, const Endpoint& from, const wire::Goss
     }
     // A join displaces a live peer when full; a digest from a stranger (below) does not: it may
     // be a peer we just displaced whose digest crossed our leave.
+    const bool linked = it->second.tree.has_peer(j.sender);
     auto peer = admit(now, from, it, j.sender, true);  // refreshes the endpoint of a known peer
     if (peer) {
+        // A fresh join (not the answer to ours) from a linked peer: it restarted or lost us.
+        // Without this, what it missed while down waited for the next digest period (a minute:
+        // ElmodHeavy's subscribers of a restarted mailbox got 10 s of events 45 s late).
+        if (linked && !j.ack) it->second.tree.rejoined(*peer, now);
         it->second.tree.heard(*peer, now);
         if (!j.ack) {
             port_.send(from, wire::GossipJoin{j.topic, self_, true});

@@ -101,6 +101,16 @@ void TopicTree::heard(const NodeId& id, TimePoint now) {
     }
 }
 
+void TopicTree::rejoined(const NodeId& id, TimePoint now) {
+    auto it = peers_.find(id);
+    if (it == peers_.end()) return;
+    Peer& p = it->second;
+    p.acked = 0;
+    p.listed = 0;
+    p.next_digest = std::min(p.next_digest, now + ctx_.params->first_digest);
+    ++ctx_.counters->peers_rejoined;
+}
+
 void TopicTree::set_eager(const NodeId& id, bool eager) {
     if (auto it = peers_.find(id); it != peers_.end()) it->second.eager = eager;
 }

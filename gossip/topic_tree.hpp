@@ -63,6 +63,10 @@ class TopicTree {
     std::optional<wire::NodeAddr> peer_addr(const NodeId& id) const;
     // Counts a message from the peer as a sign of life.
     void heard(const NodeId& id, TimePoint now);
+    // A linked peer joined again (it restarted, or dropped the link and found us anew): it may
+    // lack what it acknowledged before, and what it missed while away waits for no period. Its
+    // digests start over as for a new link: everything in the window, the first one soon.
+    void rejoined(const NodeId& id, TimePoint now);
 
     // ---- events ----
     // An event this node stored by itself (a publication, a client's hand-in): remembered and

@@ -72,6 +72,7 @@ struct GossipCounters {
     // links
     std::uint64_t peers_added = 0;     // by add_peer
     std::uint64_t peers_admitted = 0;  // by a remote join or digest
+    std::uint64_t peers_rejoined = 0;  // a linked peer joined afresh: digests start over
     std::uint64_t peers_refused = 0;   // joins refused: topic full
     std::uint64_t peers_removed = 0;   // by remove_peer or remove_topic
     std::uint64_t peers_left = 0;      // GossipLeave received

@@ -35,6 +35,39 @@ TEST_F(EngineTest, FirstDigestGoesSoonAfterTheLinkEvenIfEmpty) {
     EXPECT_EQ(e.next_wakeup(), t0 + p.first_digest + p.digest_period);
 }
 
+TEST_F(EngineTest, ALinkedPeerThatJoinsAgainIsOfferedEverythingSoon) {
+    // A linked mailbox that restarts joins again: the events published while it was down were
+    // listed to it in no digest (the last one went before it died, the next is a period away),
+    // so its digests start over as for a new link: the first soon, listing everything.
+    GossipParams fast;  // first_digest 5 s, as deployed
+    FakePort port;
+    GossipEngine e{node_id(0), port, fast};
+    e.add_topic("t");
+    e.add_peer(t0, "t", addr(1));
+    e.on_message(t0, endpoint(1), wire::GossipJoin{"t", node_id(1), true});
+    auto before = make_event("t", 1);
+    e.publish(t0 + 1s, before);
+    e.on_timer(t0 + fast.first_digest + 1s);  // lists `before`; the peer acknowledges it
+    ASSERT_EQ(port.sent_of<wire::Digest>(1).size(), 1u);
+    e.on_message(t0 + 7s, endpoint(1), wire::DigestWant{"t", {}});
+    // The peer dies; events go on; it comes back and joins again.
+    auto missed = make_event("t", 2);
+    e.publish(t0 + 10s, missed);
+    port.clear();
+    const TimePoint back = t0 + 20s;
+    e.on_message(back, endpoint(1), wire::GossipJoin{"t", node_id(1), false});
+    EXPECT_EQ(e.counters().peers_rejoined, 1u);
+    EXPECT_EQ(port.sent_of<wire::GossipJoin>(1).size(), 1u);  // the answer
+    EXPECT_LE(e.next_wakeup(), back + fast.first_digest);
+    e.on_timer(back + fast.first_digest);
+    auto d = port.sent_of<wire::Digest>(1);
+    ASSERT_EQ(d.size(), 1u);
+    EXPECT_EQ(d[0].ids, (std::vector<wire::EventId>{before.id, missed.id}));
+    // The answer to our own join is no rejoin.
+    e.on_message(back + 6s, endpoint(1), wire::GossipJoin{"t", node_id(1), true});
+    EXPECT_EQ(e.counters().peers_rejoined, 1u);
+}
+
 TEST_F(EngineTest, TopicsAndPeerResults) {
     EXPECT_FALSE(engine_.add_topic("t"));
     EXPECT_TRUE(engine_.add_topic("a"));

@@ -14,6 +14,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -24,31 +25,60 @@ std::string elmod_path() {
     return ELMOD_PATH;
 }
 
-std::uint16_t free_udp_port() {
+namespace {
+
+bool udp_bindable(std::uint16_t port) {
+    asio::io_context io;
+    asio::ip::udp::socket s(io);
+    asio::error_code ec;
+    s.open(asio::ip::udp::v4(), ec);
+    if (!ec) s.bind(asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
+    return !ec;
+}
+
+bool tcp_bindable(std::uint16_t port) {
+    asio::io_context io;
+    asio::ip::tcp::acceptor a(io);
+    asio::error_code ec;
+    a.open(asio::ip::tcp::v4(), ec);
+    if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) a.bind(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
+    return !ec;
+}
+
+// A free port outside the kernel's ephemeral range. A port the kernel hands out for port 0 is
+// one it may hand again to any outgoing connection: a node killed and restarted on its old ports
+// found its admin port taken by one of the 100 clients reconnecting meanwhile (ElmodHeavy,
+// "bind: Address already in use", about one run in 25).
+std::uint16_t free_port(bool udp, bool tcp) {
+    int lo = 32768, hi = 60999;
+    std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+    range >> lo >> hi;
+    // The wider of the gaps below and above the ephemeral range.
+    int from = 10000, to = lo - 1;
+    if (65535 - hi > to - from) from = hi + 1, to = 65535;
+    static std::mt19937 rng(static_cast<std::uint32_t>(::getpid()) ^
+                            static_cast<std::uint32_t>(
+                                std::chrono::steady_clock::now().time_since_epoch().count()));
+    for (int attempt = 0; attempt < 1000 && to > from; ++attempt) {
+        const auto p = static_cast<std::uint16_t>(from + static_cast<int>(rng() % (to - from + 1)));
+        if ((!udp || udp_bindable(p)) && (!tcp || tcp_bindable(p))) return p;
+    }
+    // No gap (an odd ephemeral range): whatever the kernel gives.
     asio::io_context io;
     asio::ip::udp::socket s(io, asio::ip::udp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
     return s.local_endpoint().port();
 }
 
-std::uint16_t free_tcp_port() {
-    asio::io_context io;
-    asio::ip::tcp::acceptor a(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-    return a.local_endpoint().port();
-}
+}  // namespace
+
+std::uint16_t free_udp_port() { return free_port(true, false); }
+
+std::uint16_t free_tcp_port() { return free_port(false, true); }
 
 // A port number free for both UDP and TCP: a node's client port is its UDP port's number, as
 // clients assume of the nodes they learn of (docs/daemon.md).
-std::uint16_t free_udp_and_tcp_port() {
-    for (int attempt = 0;; ++attempt) {
-        const std::uint16_t p = free_udp_port();
-        asio::io_context io;
-        asio::ip::tcp::acceptor a(io);
-        asio::error_code ec;
-        a.open(asio::ip::tcp::v4(), ec);
-        if (!ec) a.bind(asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), p), ec);
-        if (!ec || attempt >= 100) return p;
-    }
-}
+std::uint16_t free_udp_and_tcp_port() { return free_port(true, true); }
 
 bool poll_until(std::chrono::milliseconds timeout, const std::function<bool()>& ok,
                 std::chrono::milliseconds step) {
