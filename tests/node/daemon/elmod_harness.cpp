@@ -57,9 +57,9 @@ std::uint16_t free_port(bool udp, bool tcp) {
     // The wider of the gaps below and above the ephemeral range.
     int from = 10000, to = lo - 1;
     if (65535 - hi > to - from) from = hi + 1, to = 65535;
-    static std::mt19937 rng(static_cast<std::uint32_t>(::getpid()) ^
-                            static_cast<std::uint32_t>(
-                                std::chrono::steady_clock::now().time_since_epoch().count()));
+    static std::mt19937 rng(
+        static_cast<std::uint32_t>(::getpid()) ^
+        static_cast<std::uint32_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
     for (int attempt = 0; attempt < 1000 && to > from; ++attempt) {
         const auto p = static_cast<std::uint16_t>(from + static_cast<int>(rng() % (to - from + 1)));
         if ((!udp || udp_bindable(p)) && (!tcp || tcp_bindable(p))) return p;
@@ -72,13 +72,19 @@ std::uint16_t free_port(bool udp, bool tcp) {
 
 }  // namespace
 
-std::uint16_t free_udp_port() { return free_port(true, false); }
+std::uint16_t free_udp_port() {
+    return free_port(true, false);
+}
 
-std::uint16_t free_tcp_port() { return free_port(false, true); }
+std::uint16_t free_tcp_port() {
+    return free_port(false, true);
+}
 
 // A port number free for both UDP and TCP: a node's client port is its UDP port's number, as
 // clients assume of the nodes they learn of (docs/daemon.md).
-std::uint16_t free_udp_and_tcp_port() { return free_port(true, true); }
+std::uint16_t free_udp_and_tcp_port() {
+    return free_port(true, true);
+}
 
 bool poll_until(std::chrono::milliseconds timeout, const std::function<bool()>& ok,
                 std::chrono::milliseconds step) {
