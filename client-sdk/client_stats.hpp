@@ -37,6 +37,7 @@ struct ClientStats {
     std::uint64_t hand_ins_sent = 0;           // Publish{hand_in} of an event a mailbox wanted
     std::uint64_t hand_in_results = 0;         // PublishResults for hand-ins (ignored)
     std::uint64_t own_history_dropped = 0;     // own accepted events dropped over the count bound
+    std::uint64_t publications_woken = 0;      // backing off, made due by a mailbox's answer
 
     // --- delivery and polling ---
     std::uint64_t events_delivered = 0;     // handed to the app (once per event and topic)

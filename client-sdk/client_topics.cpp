@@ -214,6 +214,7 @@ void ClientCore::on_subscribe_result(TimePoint now, const wire::SubscribeResult&
         t.backfill_cursor = 0;
     }
     if (new_registration) request_poll(now, t);
+    publications_due(now, topic);
 }
 
 void ClientCore::on_mailbox_lost(TimePoint now, const wire::MailboxLost& m) {

@@ -249,6 +249,11 @@ TimePoint NodeCore::topics_restored(TimePoint now) {
         for (const auto& l : mailbox_.links(topic))
             known_.learn(topic, wire::NodeAddr::from(l.id, l.endpoint), now);
         topic_adopted(now, topic);
+        // The restored links are joined again at once: a peer that sees a linked mailbox join
+        // afresh digests to it within first_digest (gossip docs, "After a restart"), so what was
+        // published while this node was down comes in seconds, not at a discovery round.
+        for (const auto& l : mailbox_.links(topic))
+            link_peer(now, topic, wire::NodeAddr::from(l.id, l.endpoint));
         // The restored history goes into the digests: an event this node stored just before it
         // died may be on no other mailbox (its forwards died with it), and only the digests
         // would ever offer it; the peers dedup what they have (ElmodHeavy, docs/daemon.md).

@@ -136,6 +136,27 @@ TEST(ClientPublish, FailedResultIsRetriedWithGrowingBackoff) {
     EXPECT_EQ(h.core.outbox_size(), 0u);
 }
 
+TEST(ClientPublish, AnAcceptedPublicationEndsTheBackoffOfItsTopicsOthers) {
+    // The topic's mailbox died: two publications failed and wait out their backoff. The next
+    // one is accepted (the home found a live mailbox): the waiting ones go now, not 5-20 s later.
+    PublishHarness h;
+    h.connect();
+    wire::EventId a = h.publish("news"), b = h.publish("news"), other = h.publish("sport");
+    for (auto id : {a, b, other})
+        h.answer(h.last_publish(id).request_id, id, wire::PublishStatus::failed,
+                 failed_placeholder());
+    ASSERT_GE(h.core.next_wakeup() - h.now, std::chrono::duration_cast<Duration>(2.5s));
+    wire::EventId c = h.publish("news");
+    h.accept(c);
+    EXPECT_EQ(h.publishes_of(a), 2u);
+    EXPECT_EQ(h.publishes_of(b), 2u);
+    EXPECT_EQ(h.publishes_of(other), 1u) << "another topic's backoff is not this mailbox's";
+    EXPECT_EQ(h.core.stats().publications_woken, 2u);
+    h.accept(a);
+    h.accept(b);
+    EXPECT_EQ(h.core.outbox_size(), 1u);
+}
+
 TEST(ClientPublish, OutboxSurvivesDisconnectionAndIsResentOnEveryConnection) {
     PublishHarness h;
     wire::EventId offline = h.publish("news");

@@ -347,6 +347,37 @@ TEST(NodeDissemination, MailboxesElectedApartLinkAndForwardEvents) {
     EXPECT_EQ(delivered(c, 1, 2, e.id), 1u);
 }
 
+TEST(NodeDissemination, ARestartedMailboxGetsWhatItMissedWithinSecondsOfItsRestart) {
+    // Node 1, a mailbox linked to node 0, dies; an event is published at node 0 meanwhile; node 1
+    // comes back from its journal (topic, link, its client's registration). It joins its
+    // restored link at once, node 0 sees the rejoin and digests to it 5 s later, and node 1's
+    // subscriber gets the event then, not at the next digest period (a minute) or discovery
+    // round.
+    CoreCluster c(2);
+    elect_apart(c);
+    c.run_for(70s);
+    ASSERT_EQ(c.core(1).mailbox().links("t").size(), 1u);
+    c.run_for(20s);  // node 0's digest to node 1 went and was answered: nothing pending
+    const auto rejoins_before = c.core(0).gossip().counters().peers_rejoined;
+    c.kill(1);
+    const wire::Event missed = event("t", 1, 1);
+    c.client_frame(0, 1, wire::Publish{2, missed, {c.core(0).self_addr()}, false});
+    c.run_for(5s);
+    const NodeId peer = c.core(0).id();
+    const Endpoint peer_at = c.core(0).endpoint();
+    c.restart(1, [&](mailbox::Mailbox& m, TimePoint now) {
+        ASSERT_EQ(m.adopt_topic("t", now), mailbox::AdoptResult::adopted);
+        ASSERT_EQ(m.link("t", mailbox::MailboxRef{peer, peer_at}), mailbox::LinkResult::linked);
+        ASSERT_TRUE(m.restore_registration("t", cid(2), c.core(1).endpoint(),
+                                           m.wall_clock().to_unix_ms(now + 10min), now));
+    });
+    c.connect_client(1, 2, cid(2));  // its phone reconnects to the restarted home
+    c.run_for(8s);
+    EXPECT_TRUE(c.core(1).mailbox().find_event("t", missed.id));
+    EXPECT_EQ(delivered(c, 1, 2, missed.id), 1u);
+    EXPECT_EQ(c.core(0).gossip().counters().peers_rejoined, rejoins_before + 1);
+}
+
 TEST(NodeDissemination, AnIntroLinksMailboxesTheHomeKnows) {
     CoreCluster c(2);
     elect_apart(c);
