@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <memory>
 
@@ -150,8 +151,13 @@ TEST(ElmodHeavy, SixteenNodesHundredClientsFourKilledWhilePublishing) {
                 (unsigned long long)st.events_delivered, core.outbox_size());
         }
     };
-    if (!run_until(io, 5s, [&] { return delivered().first == delivered().second; }))
+    if (!run_until(io, 5s, [&] { return delivered().first == delivered().second; })) {
         print_missing("missing 5 s after the last publication");
+        // Every node's counters at that moment, beside its log (kept with ELMO_KEEP_TEST_DIR).
+        for (std::size_t n = 0; n < nodes.size(); ++n)
+            if (auto m = nodes[n]->metrics())
+                std::ofstream(dir / ("n" + std::to_string(n) + ".metrics")) << *m;
+    }
     // Clients poll their mailboxes on reconnection and periodically; the deadline covers a
     // client whose home died and whose mailbox moved.
     const bool complete = run_until(io, 240s, [&] {
