@@ -70,6 +70,18 @@ TEST(NodeDissemination, PublicationIsStoredAcknowledgedAndPushedToEverySubscribe
     EXPECT_EQ(delivered(c, 0, 1, e.id), 1u);
 }
 
+// Node 0 (the mailbox of "t" in two_subscribers) restarts from a journal that held the topic,
+// the registration of node 1's client and `events`, in that order.
+void restart_holding(CoreCluster& c, const std::vector<wire::Event>& events) {
+    const Endpoint home_of_2 = c.core(1).endpoint();
+    c.restart(0, [&](mailbox::Mailbox& m, TimePoint now) {
+        ASSERT_EQ(m.adopt_topic("t", now), mailbox::AdoptResult::adopted);
+        ASSERT_TRUE(m.restore_registration("t", cid(2), home_of_2,
+                                           m.wall_clock().to_unix_ms(now + 10min), now));
+        for (const auto& e : events) ASSERT_EQ(m.store_event(e, now), mailbox::StoreResult::stored);
+    });
+}
+
 TEST(NodeDissemination, ARestartedMailboxPushesItsNewestRestoredEventsAgain) {
     // The journal holds an event as soon as it is stored, before its pushes leave: a mailbox
     // killed in between comes back with an event its registered clients never got, and a client
@@ -80,14 +92,7 @@ TEST(NodeDissemination, ARestartedMailboxPushesItsNewestRestoredEventsAgain) {
     const wire::Event old = event("t", 1, 1), unpushed = event("t", 2, 1);
     c.kill(0);
     c.run_for(5s);
-    const Endpoint home_of_2 = c.core(1).endpoint();
-    c.restart(0, [&](mailbox::Mailbox& m, TimePoint now) {
-        ASSERT_EQ(m.adopt_topic("t", now), mailbox::AdoptResult::adopted);
-        ASSERT_TRUE(m.restore_registration("t", cid(2), home_of_2,
-                                           m.wall_clock().to_unix_ms(now + 10min), now));
-        ASSERT_EQ(m.store_event(old, now), mailbox::StoreResult::stored);
-        ASSERT_EQ(m.store_event(unpushed, now), mailbox::StoreResult::stored);
-    });
+    restart_holding(c, {old, unpushed});
     c.run_for(2s);
     EXPECT_EQ(delivered(c, 1, 2, unpushed.id), 1u);
     EXPECT_EQ(delivered(c, 1, 2, old.id), 1u);  // within the newest 32: pushed again too
@@ -105,14 +110,7 @@ TEST(NodeDissemination, ARestartedMailboxRepushesOnlyItsNewestEvents) {
     two_subscribers(c);
     const wire::Event old = event("t", 1, 1), newest = event("t", 2, 1);
     c.kill(0);
-    const Endpoint home_of_2 = c.core(1).endpoint();
-    c.restart(0, [&](mailbox::Mailbox& m, TimePoint now) {
-        ASSERT_EQ(m.adopt_topic("t", now), mailbox::AdoptResult::adopted);
-        ASSERT_TRUE(m.restore_registration("t", cid(2), home_of_2,
-                                           m.wall_clock().to_unix_ms(now + 10min), now));
-        ASSERT_EQ(m.store_event(old, now), mailbox::StoreResult::stored);
-        ASSERT_EQ(m.store_event(newest, now), mailbox::StoreResult::stored);
-    });
+    restart_holding(c, {old, newest});
     c.run_for(2s);
     EXPECT_EQ(delivered(c, 1, 2, newest.id), 1u);
     EXPECT_EQ(delivered(c, 1, 2, old.id), 0u);
