@@ -241,7 +241,7 @@ private:
     void on_publish_result(TimePoint now, const wire::PublishResult& r);
     void learn_publish_mailboxes(const std::string& topic, const wire::PublishResult& r);
     // A mailbox of `topic` just answered (a publication accepted, a registration granted): the
-    // topic's publications waiting out a backoff are due now, their backoff started over.
+    // topic's publications waiting out a backoff are due now (their backoff exponent kept).
     void publications_due(TimePoint now, const std::string& topic);
     std::size_t check_publish_timeouts(TimePoint now);
     void hand_in(TimePoint now, const wire::Event& event, const wire::NodeAddr& mailbox);

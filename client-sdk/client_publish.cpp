@@ -117,8 +117,8 @@ void ClientCore::publications_due(TimePoint now, const std::string& topic) {
     for (auto& [key, e] : outbox_.entries()) {
         if (e.request_id != 0 || e.failures == 0 || e.next_attempt <= now || e.event.topic != topic)
             continue;
+        // The backoff exponent stays: one that keeps failing is not retried at every success.
         e.next_attempt = now;
-        e.failures = 0;
         ++stats_.publications_woken;
     }
 }

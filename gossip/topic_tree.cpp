@@ -300,6 +300,16 @@ void TopicTree::on_digest_want(const NodeId& from, const std::vector<wire::Event
             first_lacking = std::min(first_lacking, *pos);
     std::uint64_t acked =
         first_lacking == UINT64_MAX ? p.listed : std::min(p.listed, first_lacking - 1);
+    // A full listing answered with progress goes on a second later, not a period later: a peer
+    // that joined again (its acknowledgements reset) has most of the window's first 256 ids and
+    // wants none of them, and the ones it lacks come after (docs/gossip.md, "After a restart").
+    // Without progress the next period lists the same ids again, so a peer that keeps losing
+    // them is not flooded.
+    if (p.listing_full && acked > p.acked) {
+        p.next_digest = std::min(p.next_digest, now + ctx_.params->digest_followup);
+        ++ctx_.counters->digests_continued;
+    }
+    p.listing_full = false;
     p.acked = std::max(p.acked, acked);
 }
 
@@ -396,6 +406,8 @@ std::vector<wire::NodeAddr> TopicTree::fire_digests(TimePoint now) {
             continue;
         }
         p.listed = listing.last;
+        p.listing_full =
+            listing.ids.size() >= std::min(params.digest_max_ids, wire::max_gossip_ids);
         p.last_digest_unanswered = now;
         send(p, wire::Digest{topic_, ctx_.self, std::move(listing.ids)});
         ++ctx_.counters->digests_sent;

@@ -119,6 +119,7 @@ class TopicTree {
         // the peer acknowledged (a DigestWant not asking for it or anything before it).
         std::uint64_t listed = 0;
         std::uint64_t acked = 0;
+        bool listing_full = false;  // the last digest stopped at digest_max_ids: more may follow
         std::vector<wire::EventId> pending_ihave;
         TimePoint ihave_flush_at = TimePoint::max();
     };

@@ -65,6 +65,7 @@ struct GossipCounters {
     std::uint64_t digests_received = 0;
     std::uint64_t digests_after_silence = 0;  // brought forward: a peer heard again after one
                                               // of our digests went unanswered
+    std::uint64_t digests_continued = 0;  // brought forward: a full listing answered with progress
     std::uint64_t digest_ids_wanted = 0;  // ids asked for in DigestWants we sent
     std::uint64_t repairs_sent = 0;       // events sent in answer to a DigestWant
     std::uint64_t pulls_not_found = 0;    // Graft/DigestWant ids the store no longer has

@@ -281,7 +281,8 @@ std::pair<TimePoint, TimeLimit> Mailbox::drop_time(const wire::Event& event,
     return {by_age, TimeLimit::age};
 }
 
-StoreResult Mailbox::store_event(const wire::Event& event, TimePoint now) {
+StoreResult Mailbox::store_event(const wire::Event& event, TimePoint now,
+                                 std::optional<TimePoint> arrived) {
     advance(now);
     Topic* t = find(event.topic);
     if (!t) {
@@ -315,7 +316,8 @@ StoreResult Mailbox::store_event(const wire::Event& event, TimePoint now) {
     // would skip the restored history and what arrives next (ElmodHeavy, docs/daemon.md).
     const std::int64_t wall_ms = wall_clock_.to_unix_ms(now_);
     if (wall_ms > 0) next_seq_ = std::max(next_seq_, static_cast<std::uint64_t>(wall_ms) * 1024);
-    count_drops(t->history.insert(event, bytes, drop_at, limit, next_seq_++, now_));
+    count_drops(t->history.insert(event, bytes, drop_at, limit, next_seq_++,
+                                  std::min(arrived.value_or(now_), now_)));
     due_ = std::min(due_, drop_at);
     ++counters_.events_stored;
     if (observer_) observer_->event_stored(event);

@@ -84,7 +84,11 @@ public:
     // Stores an event of a held topic. The caller has verified it (id, signature); this only
     // dedups, bounds and budgets. See StoreResult for the outcomes, checked in that order:
     // not_held, expired, duplicate, too_large, refused_budget.
-    StoreResult store_event(const wire::Event& event, TimePoint now);
+    // `arrived`: when it arrived, if not now (a restart restores its history: the journal keeps
+    // no arrival times, so the publisher's timestamp stands in, no later than now). A poll's
+    // `since` compares arrival times.
+    StoreResult store_event(const wire::Event& event, TimePoint now,
+                            std::optional<TimePoint> arrived = std::nullopt);
     // The stored events of `topic` whose ids are not in `known` (a poll's answer), oldest first.
     std::vector<wire::Event> events_missing(const std::string& topic,
                                             const std::vector<wire::EventId>& known) const;

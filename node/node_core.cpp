@@ -244,26 +244,38 @@ void NodeCore::mailbox_housekeeping(TimePoint now) {
     topics_gone(now, mailbox_.evaporate_idle(now));
 }
 
-TimePoint NodeCore::topics_restored(TimePoint now) {
-    for (const auto& topic : mailbox_.topics()) {
+TimePoint NodeCore::topics_restored(TimePoint now, std::optional<std::int64_t> stopped_unix_ms) {
+    const auto topics = mailbox_.topics();
+    for (const auto& topic : topics) {
+        // The restored links are learned, so topic_adopted joins them at once: a peer that sees
+        // a linked mailbox join afresh digests to it within first_digest (docs/gossip.md,
+        // "After a restart"), so what was published while this node was down comes in seconds.
         for (const auto& l : mailbox_.links(topic))
             known_.learn(topic, wire::NodeAddr::from(l.id, l.endpoint), now);
         topic_adopted(now, topic);
-        // The restored links are joined again at once: a peer that sees a linked mailbox join
-        // afresh digests to it within first_digest (gossip docs, "After a restart"), so what was
-        // published while this node was down comes in seconds, not at a discovery round.
-        for (const auto& l : mailbox_.links(topic))
-            link_peer(now, topic, wire::NodeAddr::from(l.id, l.endpoint));
         // The restored history goes into the digests: an event this node stored just before it
         // died may be on no other mailbox (its forwards died with it), and only the digests
-        // would ever offer it; the peers dedup what they have (ElmodHeavy, docs/daemon.md).
-        for (const auto& id : mailbox_.ids(topic)) gossip_.note_held(now, topic, id);
-        // The newest events again to the restored registrations (NodeParams::
-        // restart_repush_events): their pushes may have died with the process.
-        const auto history = mailbox_.events_since(topic, 0).events;
-        const std::size_t n = std::min(history.size(), config_.params.restart_repush_events);
-        for (std::size_t i = history.size() - n; i < history.size(); ++i) {
-            push_to_clients(now, history[i]);
+        // would ever offer it; the peers dedup what they have (ElmodHeavy, docs/daemon.md). The
+        // newest only, as many as the seen set holds.
+        const auto ids = mailbox_.ids(topic);
+        const std::size_t held = std::min(ids.size(), gossip_.params().seen_capacity);
+        for (std::size_t i = ids.size() - held; i < ids.size(); ++i)
+            gossip_.note_held(now, topic, ids[i]);
+    }
+    // Then, every topic linked, the newest events again to the restored registrations
+    // (NodeParams::restart_repush_events): their pushes may have died with the process. Only
+    // events published in the last restart_repush_window before the node stopped (when known):
+    // an idle topic's hours-old events are no news to anyone.
+    const std::int64_t window_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(config_.params.restart_repush_window)
+            .count();
+    for (const auto& topic : topics) {
+        const auto ids = mailbox_.ids(topic);
+        const std::size_t n = std::min(ids.size(), config_.params.restart_repush_events);
+        for (std::size_t i = ids.size() - n; i < ids.size(); ++i) {
+            auto e = mailbox_.find_event(topic, ids[i]);
+            if (!e || (stopped_unix_ms && e->timestamp_ms < *stopped_unix_ms - window_ms)) continue;
+            push_to_clients(now, *e);
             ++stats_.restart_repushes;
         }
     }

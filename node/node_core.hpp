@@ -66,7 +66,9 @@ public:
     // clients' homes and linked mailboxes, the history handed to a successor), for a graceful
     // exit; the driver keeps delivering datagrams briefly so the hand-off can leave.
     mailbox::Mailbox& mailbox_for_restore() { return mailbox_; }
-    TimePoint topics_restored(TimePoint now);
+    // `stopped_unix_ms`: when the node stopped, if known (the journal's last write).
+    TimePoint topics_restored(TimePoint now,
+                              std::optional<std::int64_t> stopped_unix_ms = std::nullopt);
     TimePoint shut_down(TimePoint now);
 
     // Inspection.

@@ -150,8 +150,10 @@ struct NodeParams {
     // journal holds an event as soon as it is stored, before its pushes leave, so a node killed
     // in between comes back with events its clients never got, and those clients, connected
     // elsewhere all along, have no reason to poll (docs/daemon.md, "Restart"). Clients drop the
-    // copies they have. 0: off.
+    // copies they have. 0: off. Only events published within restart_repush_window before the
+    // node stopped (its journal's last write), so an idle topic's old events are not pushed.
     std::size_t restart_repush_events = 32;
+    std::chrono::seconds restart_repush_window{10};
 };
 
 }  // namespace elmo

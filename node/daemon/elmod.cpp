@@ -208,7 +208,7 @@ bool Daemon::start() {
     mb.set_wall_clock(mailbox::WallClock{now, unix_ms()});
     persistence_->restore_into(mb, now);
     core_->on_start(now);
-    core_next_ = core_->topics_restored(now);
+    core_next_ = core_->topics_restored(now, persistence_->stopped_unix_ms());
 
 #ifdef ELMO_HAVE_CLIENT_LISTENER
     ClientListenerConfig lc;

@@ -391,6 +391,10 @@ std::vector<Spec> make_specs() {
                         "newest restored events per topic pushed again to the restored "
                         "registrations at a restart",
                         ELMOD_FIELD(node.restart_repush_events), 0, 100'000));
+    s.push_back(seconds_option("node.restart_repush_window",
+                               "only events published this long before the node stopped are "
+                               "pushed again at a restart",
+                               ELMOD_FIELD(node.restart_repush_window), 0, day));
 
     // ---- MailboxParams (mailbox/params.hpp documents each) ----
     s.push_back(integer("mailbox.capacity_topics", "topics held at once",

@@ -1,5 +1,7 @@
 #include "node/daemon/mailbox_persistence.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 
 namespace elmo::daemon {
@@ -36,6 +38,11 @@ MailboxPersistence::MailboxPersistence(Journal journal, NodeId id, const Log& lo
 
 Result<std::unique_ptr<MailboxPersistence>, std::string> MailboxPersistence::open(
     const std::filesystem::path& file, const NodeId& id, const Log& log) {
+    // Before open, which may truncate a damaged tail (and so touch the file).
+    std::optional<std::int64_t> stopped;
+    struct stat st {};
+    if (::stat(file.c_str(), &st) == 0)
+        stopped = std::int64_t{st.st_mtim.tv_sec} * 1000 + st.st_mtim.tv_nsec / 1'000'000;
     auto opened = Journal::open(file);
     if (!opened) return Err{opened.error().to_string()};
     ReplayResult r = replay(opened->records);
@@ -47,6 +54,7 @@ Result<std::unique_ptr<MailboxPersistence>, std::string> MailboxPersistence::ope
     p->stats_.recovery = opened->recovery;
     p->stats_.replay = r.stats;
     p->replayed_ = std::move(r.snapshot);
+    p->stopped_unix_ms_ = stopped;
     const auto& rec = p->stats_.recovery;
     if (rec.bytes_dropped > 0)
         log.warn("journal", "truncated a damaged tail of ", rec.bytes_dropped, " bytes (",
@@ -70,7 +78,11 @@ void MailboxPersistence::restore_into(mailbox::Mailbox& mailbox, TimePoint now) 
             if (mailbox.restore_registration(topic, client, reg.home, reg.expires_unix_ms, now))
                 ++stats_.restored_registrations;
         for (const auto& e : t.events)
-            if (mailbox.store_event(e, now) == mailbox::StoreResult::stored)
+            // Arrived when published, as far as polls are concerned: with the restart's time,
+            // every poll's `since` let the whole restored history through again.
+            if (mailbox.store_event(
+                    e, now, std::min(now, mailbox.wall_clock().from_unix_ms(e.timestamp_ms))) ==
+                mailbox::StoreResult::stored)
                 ++stats_.restored_events;
     }
     replayed_ = {};

@@ -88,6 +88,9 @@ class MailboxPersistence final : public mailbox::ChangeObserver {
 
     const PersistenceStats& stats() const { return stats_; }
     std::uint64_t journal_bytes() const { return journal_.size_bytes(); }
+    // When the previous run last wrote its journal (wall ms), if there was one: about when that
+    // run stopped (NodeCore::topics_restored).
+    std::optional<std::int64_t> stopped_unix_ms() const { return stopped_unix_ms_; }
 
   private:
     MailboxPersistence(Journal journal, NodeId id, const Log& log);
@@ -98,6 +101,7 @@ class MailboxPersistence final : public mailbox::ChangeObserver {
     NodeId id_;
     const Log& log_;
     MailboxSnapshot replayed_;
+    std::optional<std::int64_t> stopped_unix_ms_;
     mailbox::Mailbox* mailbox_ = nullptr;
     bool dirty_ = false;
     bool events_unsynced_ = false;

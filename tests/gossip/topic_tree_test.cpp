@@ -270,6 +270,33 @@ TEST_F(TreeTest, HeldEventsAreOfferedByDigestsButNotSent) {
     EXPECT_EQ(port_.sent_of<wire::GossipEvent>(1)[0].kind, wire::GossipKind::repair);
 }
 
+TEST_F(TreeTest, AFullDigestAnsweredWithProgressGoesOnASecondLater) {
+    // 300 events: a digest lists 256 at most. The peer has them all (it joined again after a
+    // restart): the rest are listed a second later, not a period later. A peer that answers
+    // without progress gets no such follow-up.
+    const auto& p = engine_.params();
+    std::vector<wire::EventId> ids;
+    for (std::uint64_t s = 1; s <= 300; ++s) {
+        auto e = make_event("t", s);
+        engine_.publish(t0, e);
+        port_.store.emplace(e.id, e);
+        ids.push_back(e.id);
+    }
+    port_.clear();
+    const TimePoint due = t0 + p.digest_period;
+    engine_.on_timer(due);
+    ASSERT_EQ(port_.sent_of<wire::Digest>(1).at(0).ids.size(), p.digest_max_ids);
+    from(1, wire::DigestWant{"t", {}}, due + 10ms);        // has all 256: progress
+    from(2, wire::DigestWant{"t", {ids[0]}}, due + 10ms);  // lacks the first: none
+    port_.clear();
+    engine_.on_timer(due + 10ms + p.digest_followup);
+    auto rest = port_.sent_of<wire::Digest>(1);
+    ASSERT_EQ(rest.size(), 1u);
+    EXPECT_EQ(rest[0].ids, std::vector<wire::EventId>(ids.begin() + 256, ids.end()));
+    EXPECT_TRUE(port_.sent_of<wire::Digest>(2).empty());
+    EXPECT_EQ(engine_.counters().digests_continued, 1u);
+}
+
 TEST_F(TreeTest, DigestsListWhatEachPeerHasNotAcknowledged) {
     const auto& p = engine_.params();
     auto a = make_event("t", 1), b = make_event("t", 2), fresh = make_event("t", 3);

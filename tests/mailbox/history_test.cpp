@@ -241,6 +241,23 @@ TEST(MailboxPoll, ACursorFromBeforeARestartSkipsNothingOfTheNextIncarnation) {
               (std::vector<wire::EventId>{restored.id, fresh.id}));
 }
 
+TEST(MailboxPoll, ARestoredEventArrivesWhenGivenForThePollsSince) {
+    // A restart restores the history with the publishers' timestamps as arrival times: a poll
+    // since a time after them does not get the whole restored history again.
+    Mailbox m = holding("a");
+    auto old = make_event("a", 1, t0), recent = make_event("a", 2, t0 + 50min);
+    const TimePoint restart = t0 + 1h;
+    ASSERT_EQ(m.store_event(old, restart, t0), StoreResult::stored);
+    ASSERT_EQ(m.store_event(recent, restart, t0 + 50min), StoreResult::stored);
+    auto page = m.poll_page("a", 0, wall.to_unix_ms(t0 + 40min), {}, 100, 1 << 20);
+    EXPECT_EQ(ids_of(page.events), std::vector<wire::EventId>{recent.id});
+    // An arrival given later than now is taken as now.
+    auto future = make_event("a", 3, restart);
+    ASSERT_EQ(m.store_event(future, restart, restart + 1h), StoreResult::stored);
+    EXPECT_EQ(ids_of(m.poll_page("a", 0, wall.to_unix_ms(restart), {}, 100, 1 << 20).events),
+              std::vector<wire::EventId>{future.id});
+}
+
 TEST(MailboxBudget, StoredBytesBudgetRefusesGrowthButAFullTopicStillRotates) {
     const std::size_t b = event_bytes(make_event("a", 1));
     MailboxParams p;

@@ -94,12 +94,13 @@ public:
     // Node i comes back as the daemon restarts one: a fresh core with the same id and address,
     // its mailbox filled by `restore` (what the journal held) before on_start, then
     // topics_restored. Its clients' sessions died with the old core.
-    void restart(std::size_t i, const std::function<void(mailbox::Mailbox&, TimePoint)>& restore) {
+    void restart(std::size_t i, const std::function<void(mailbox::Mailbox&, TimePoint)>& restore,
+                 std::optional<std::int64_t> stopped_unix_ms = std::nullopt) {
         auto& n = *nodes_[i];
         n.core = std::make_unique<NodeCore>(configs_[i], n.datagrams, n.overlay, n.clients);
         restore(n.core->mailbox_for_restore(), now_);
         n.core->on_start(now_);
-        n.wake = n.core->topics_restored(now_);
+        n.wake = n.core->topics_restored(now_, stopped_unix_ms);
         n.alive = true;
     }
 

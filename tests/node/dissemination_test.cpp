@@ -72,14 +72,19 @@ TEST(NodeDissemination, PublicationIsStoredAcknowledgedAndPushedToEverySubscribe
 
 // Node 0 (the mailbox of "t" in two_subscribers) restarts from a journal that held the topic,
 // the registration of node 1's client and `events`, in that order.
-void restart_holding(CoreCluster& c, const std::vector<wire::Event>& events) {
+void restart_holding(CoreCluster& c, const std::vector<wire::Event>& events,
+                     std::optional<std::int64_t> stopped_unix_ms = std::nullopt) {
     const Endpoint home_of_2 = c.core(1).endpoint();
-    c.restart(0, [&](mailbox::Mailbox& m, TimePoint now) {
-        ASSERT_EQ(m.adopt_topic("t", now), mailbox::AdoptResult::adopted);
-        ASSERT_TRUE(m.restore_registration("t", cid(2), home_of_2,
-                                           m.wall_clock().to_unix_ms(now + 10min), now));
-        for (const auto& e : events) ASSERT_EQ(m.store_event(e, now), mailbox::StoreResult::stored);
-    });
+    c.restart(
+        0,
+        [&](mailbox::Mailbox& m, TimePoint now) {
+            ASSERT_EQ(m.adopt_topic("t", now), mailbox::AdoptResult::adopted);
+            ASSERT_TRUE(m.restore_registration("t", cid(2), home_of_2,
+                                               m.wall_clock().to_unix_ms(now + 10min), now));
+            for (const auto& e : events)
+                ASSERT_EQ(m.store_event(e, now), mailbox::StoreResult::stored);
+        },
+        stopped_unix_ms);
 }
 
 TEST(NodeDissemination, ARestartedMailboxPushesItsNewestRestoredEventsAgain) {
@@ -114,6 +119,19 @@ TEST(NodeDissemination, ARestartedMailboxRepushesOnlyItsNewestEvents) {
     c.run_for(2s);
     EXPECT_EQ(delivered(c, 1, 2, newest.id), 1u);
     EXPECT_EQ(delivered(c, 1, 2, old.id), 0u);
+}
+
+TEST(NodeDissemination, ARestartedMailboxRepushesNothingPublishedLongBeforeItStopped) {
+    // An idle topic's last events, published a minute before the node stopped, are no news:
+    // only the last restart_repush_window (10 s) before the stop is pushed again.
+    CoreCluster c(2);
+    two_subscribers(c);
+    const wire::Event e = event("t", 1, 1);  // published at wall time 3,600,000 ms
+    c.kill(0);
+    restart_holding(c, {e}, e.timestamp_ms + 60'000);
+    c.run_for(2s);
+    EXPECT_EQ(delivered(c, 1, 2, e.id), 0u);
+    EXPECT_EQ(c.core(0).stats().restart_repushes, 0u);
 }
 
 TEST(NodeDissemination, PushToAClientThatLeftIsDroppedAndItsPollCatchesUp) {
