@@ -388,6 +388,7 @@ void TopicTree::fire_missing(TimePoint now) {
 std::vector<wire::NodeAddr> TopicTree::fire_digests(TimePoint now) {
     const auto& params = *ctx_.params;
     std::vector<wire::NodeAddr> dead;
+    const std::size_t max_ids = std::min(params.digest_max_ids, wire::max_gossip_ids);
     for (auto& [id, p] : peers_) {
         if (p.next_digest > now) continue;
         if (now - p.last_heard >= params.dead_after) {
@@ -396,8 +397,8 @@ std::vector<wire::NodeAddr> TopicTree::fire_digests(TimePoint now) {
         }
         p.next_digest = now + params.digest_period;
         // What this peer has not acknowledged yet, old enough that the tree is done with it.
-        auto listing = seen_.list(p.acked, now - params.digest_window, now - params.digest_settle,
-                                  std::min(params.digest_max_ids, wire::max_gossip_ids));
+        auto listing =
+            seen_.list(p.acked, now - params.digest_window, now - params.digest_settle, max_ids);
         // Nothing to compare and the peer is evidently alive: an empty digest would only be a
         // keepalive. Quiet links thus exchange about one digest per two periods, not two per one.
         // (A peer never heard from gets it anyway: it may not know of the link, its join lost.)
@@ -406,8 +407,7 @@ std::vector<wire::NodeAddr> TopicTree::fire_digests(TimePoint now) {
             continue;
         }
         p.listed = listing.last;
-        p.listing_full =
-            listing.ids.size() >= std::min(params.digest_max_ids, wire::max_gossip_ids);
+        p.listing_full = listing.ids.size() >= max_ids;
         p.last_digest_unanswered = now;
         send(p, wire::Digest{topic_, ctx_.self, std::move(listing.ids)});
         ++ctx_.counters->digests_sent;

@@ -78,10 +78,10 @@ void MailboxPersistence::restore_into(mailbox::Mailbox& mailbox, TimePoint now) 
             if (mailbox.restore_registration(topic, client, reg.home, reg.expires_unix_ms, now))
                 ++stats_.restored_registrations;
         for (const auto& e : t.events)
-            // Arrived when published, as far as polls are concerned: with the restart's time,
-            // every poll's `since` let the whole restored history through again.
-            if (mailbox.store_event(
-                    e, now, std::min(now, mailbox.wall_clock().from_unix_ms(e.timestamp_ms))) ==
+            // Arrived when published (store_event takes no arrival later than now), as far as
+            // polls are concerned: with the restart's time, every poll's `since` let the whole
+            // restored history through again.
+            if (mailbox.store_event(e, now, mailbox.wall_clock().from_unix_ms(e.timestamp_ms)) ==
                 mailbox::StoreResult::stored)
                 ++stats_.restored_events;
     }
